@@ -159,3 +159,15 @@ class Story:
             "has_article": self.article is not None,
             "article_error": self.article_error or None,
         }
+
+
+@dataclass(slots=True)
+class ScrapeRule:
+    """Per-site CSS selectors for a listing page, from the config file; they override the generic heuristic."""
+
+    match: str  # a host ("news.example") or URL prefix the rule applies to
+    item: str  # selector of one headline block
+    title: str = ""  # selector inside item for the title text ("" = the item's link text)
+    link: str = ""  # selector inside item for the <a> ("" = first a[href])
+    time: str = ""  # selector inside item for a <time>/date text
+    summary: str = ""  # selector inside item for a teaser

@@ -1,0 +1,390 @@
+"""Command line: the TUI by default; headless subcommands on the same core."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from newsreader import __version__, safe
+from newsreader.config import Config, ConfigError, config_path, data_dir, db_path, load_config
+from newsreader.model import Story
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr."""
+
+
+def _clean_json(value: Any) -> Any:
+    # The same gate for machine output: it may well end up printed on a terminal.
+    if isinstance(value, str):
+        return safe.block(value)
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean_json(v) for k, v in value.items()}
+    return value
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(_clean_json(value), ensure_ascii=False, indent=2))
+
+
+def _say(*parts: object) -> None:
+    print(" ".join(safe.line(p) for p in parts))
+
+
+def _open_store(args: argparse.Namespace) -> Any:
+    from newsreader.store import Store, StoreError
+
+    path = Path(args.db) if args.db else db_path()
+    try:
+        store = Store(path)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    if store.notice:
+        print(f"newsreader: {store.notice}", file=sys.stderr)
+    return store
+
+
+def _config(args: argparse.Namespace) -> Config:
+    try:
+        return load_config(Path(args.config) if args.config else None)
+    except ConfigError as exc:
+        raise CliError(f"bad config file: {exc}") from None
+
+
+async def _with_refresher(args: argparse.Namespace, work: Any) -> Any:
+    from newsreader.fetch import Fetcher
+    from newsreader.refresh import Refresher
+
+    config = _config(args)
+    store = _open_store(args)
+    try:
+        async with Fetcher(config.network) as fetcher:
+            return await work(Refresher(store, fetcher, config))
+    finally:
+        store.close()
+
+
+# -- subcommands ----------------------------------------------------------------------------------------
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from newsreader.refresh import Refresher, SubscribeError
+
+    async def work(r: Refresher) -> Any:
+        return await r.subscribe(args.url, scrape=args.scrape)
+
+    try:
+        done = asyncio.run(_with_refresher(args, work))
+    except SubscribeError as exc:
+        raise CliError(str(exc)) from None
+    _say(done.message)
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    with store:
+        if not store.remove_source(args.url):
+            raise CliError(f"not subscribed to {args.url}")
+    _say("removed", args.url)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import listparser
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if text.lstrip().startswith("<"):
+        parsed = listparser.parse(text)
+        urls = [f.url for f in parsed.feeds if f.url]
+        titles = {f.url: f.title or "" for f in parsed.feeds}
+    else:
+        urls = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        titles = {}
+    store = _open_store(args)
+    with store:
+        before = len(store.sources())
+        for url in urls:
+            store.add_source(url, "feed", titles.get(url, ""))
+        added = len(store.sources()) - before
+    _say(f"imported {added} new sources ({len(urls) - added} already there)")
+    return EXIT_OK
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        sources = store.sources()
+    if args.json:
+        _print_json([s.to_json() for s in sources])
+        return EXIT_OK
+    for s in sources:
+        state = f"  ERROR: {s.error}" if s.error else ""
+        _say(f"{s.unread:>5}/{s.total:<5} [{s.kind}] {s.name} <{s.url}>{state}")
+    return EXIT_OK
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from newsreader.refresh import Outcome, Refresher
+
+    def report(outcome: Outcome) -> None:
+        if not args.json:
+            _say(outcome.describe())
+
+    async def work(r: Refresher) -> list[Outcome]:
+        sources = await asyncio.to_thread(r.store.sources)
+        if args.urls:
+            wanted = set(args.urls)
+            missing = wanted - {s.url for s in sources}
+            if missing:
+                raise CliError(f"not subscribed to {', '.join(sorted(missing))}")
+            sources = [s for s in sources if s.url in wanted]
+        r.on_outcome = report
+        return await r.refresh_all(sources, full_text=not args.no_full_text)
+
+    outcomes = asyncio.run(_with_refresher(args, work))
+    if args.json:
+        _print_json([o.to_json() for o in outcomes])
+    elif not outcomes:
+        _say("no sources yet: add one with `newsreader add URL`")
+    return EXIT_OK
+
+
+def _story_lines(stories: Sequence[Story]) -> None:
+    for s in stories:
+        mark = " " if s.read else "N"
+        when = s.when.strftime("%Y-%m-%d %H:%M") if s.when else "          "
+        _say(f"{s.id:>6} {mark} {when}  {s.title}  ({s.source_title})")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        source_id = None
+        if args.source:
+            source = store.source(args.source)
+            if source is None:
+                raise CliError(f"not subscribed to {args.source}")
+            source_id = source.id
+        stories = store.headlines(source_id, limit=args.limit, unread_only=args.unread)
+        if args.json:
+            full = [store.story(s.id) for s in stories if s.id is not None]
+            _print_json([_story_json(s) for s in full if s is not None])
+            return EXIT_OK
+    _story_lines(stories)
+    return EXIT_OK
+
+
+def _story_json(story: Story) -> dict[str, Any]:
+    data = story.to_json()
+    data["id"] = story.id
+    data["article"] = story.article.to_json() if story.article else None
+    return data
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        story = store.story(args.id)
+        if story is None:
+            raise CliError(f"no story {args.id}")
+        if not args.keep_unread and story.id is not None:
+            store.set_read(story.id)
+    if args.json:
+        _print_json(_story_json(story))
+        return EXIT_OK
+    from newsreader.render import story_markdown
+
+    print(safe.block(story_markdown(story)))
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        stories = store.search(args.query, limit=args.limit)
+    if args.json:
+        _print_json([_story_json(s) for s in stories])
+    else:
+        _story_lines(stories)
+    return EXIT_OK
+
+
+def cmd_headlines(args: argparse.Namespace) -> int:
+    from newsreader.fetch import Fetcher, FetchError
+    from newsreader.refresh import headlines_of
+    from newsreader.sources.feed import FeedError
+
+    config = _config(args)
+
+    async def work() -> list[Story]:
+        async with Fetcher(config.network) as fetcher:
+            return await headlines_of(fetcher, args.url, config)
+
+    try:
+        stories = asyncio.run(work())
+    except (FetchError, FeedError) as exc:
+        raise CliError(f"{args.url}: {exc}") from None
+    if args.json:
+        keys = ("title", "url", "published", "author", "summary")
+        _print_json([{k: s.to_json()[k] for k in keys} for s in stories])
+    else:
+        for s in stories:
+            _say(f"{s.title}  <{s.url}>")
+    return EXIT_OK
+
+
+def cmd_article(args: argparse.Namespace) -> int:
+    from newsreader.fetch import Fetcher, FetchError
+    from newsreader.refresh import article_of
+
+    config = _config(args)
+
+    async def work() -> Any:
+        async with Fetcher(config.network) as fetcher:
+            return await article_of(fetcher, args.url)
+
+    try:
+        article = asyncio.run(work())
+    except FetchError as exc:
+        raise CliError(f"{args.url}: {exc}") from None
+    if args.json:
+        _print_json(article.to_json())
+    else:
+        from newsreader.render import article_markdown
+
+        print(safe.block(article_markdown(article)))
+    return EXIT_OK
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from newsreader.config import write_default_config
+
+    path = write_default_config(Path(args.config) if args.config else None)
+    _say(str(path))
+    return EXIT_OK
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if args.demo:
+        from newsreader.refresh import load_demo
+        from newsreader.store import Store
+
+        store = Store(data_dir() / "demo.db")
+        load_demo(store)
+        offline = True
+    else:
+        store = _open_store(args)
+        offline = args.offline
+    from newsreader.tui.app import NewsReaderApp
+
+    try:
+        app = NewsReaderApp(store, config, offline=offline, notice=store.notice)
+        app.run()
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+# -- parser ---------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help=f"the database file (default: {db_path()})")
+    common.add_argument("--config", help=f"the config file (default: {config_path()})")
+
+    p = argparse.ArgumentParser(
+        prog="newsreader",
+        description="A terminal news reader that reads the whole story, offline. Without a command, opens the reader.",
+        parents=[common],
+    )
+    p.add_argument("--version", action="version", version=f"newsreader {__version__}")
+    p.add_argument("--demo", action="store_true", help="open the bundled sample source (no network)")
+    p.add_argument("--offline", action="store_true", help="read the cache only; never fetch")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, parents=[common])
+
+    a = add("add", "subscribe to a feed, or to a page (its advertised feed, else its headlines scraped)")
+    a.add_argument("url")
+    a.add_argument("--scrape", action="store_true", help="scrape the page even when it advertises a feed")
+    a.set_defaults(func=cmd_add)
+
+    a = add("remove", "unsubscribe and drop a source's stories")
+    a.add_argument("url")
+    a.set_defaults(func=cmd_remove)
+
+    a = add("import", "subscribe to every feed of an OPML file or a list of URLs (one a line)")
+    a.add_argument("file")
+    a.set_defaults(func=cmd_import)
+
+    a = add("sources", "list subscriptions with unread counts")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_sources)
+
+    a = add("refresh", "fetch new stories (and their full text) for all or the named sources")
+    a.add_argument("urls", nargs="*", metavar="URL")
+    a.add_argument("--json", action="store_true")
+    a.add_argument("--no-full-text", action="store_true", help="do not fetch stories' pages")
+    a.set_defaults(func=cmd_refresh)
+
+    a = add("list", "list cached stories, newest first")
+    a.add_argument("--unread", action="store_true")
+    a.add_argument("--source", metavar="URL")
+    a.add_argument("--limit", type=int, default=1000)
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_list)
+
+    a = add("show", "print a cached story (by the id `list` shows) and mark it read")
+    a.add_argument("id", type=int)
+    a.add_argument("--keep-unread", action="store_true")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_show)
+
+    a = add("search", "full-text search of cached stories")
+    a.add_argument("query")
+    a.add_argument("--limit", type=int, default=100)
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_search)
+
+    a = add("headlines", "fetch a feed or page once, without subscribing, and print its headlines")
+    a.add_argument("url")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_headlines)
+
+    a = add("article", "fetch one story's page and print what extraction makes of it")
+    a.add_argument("url")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_article)
+
+    a = add("config", "write the default config file (if there is none) and print its path")
+    a.set_defaults(func=cmd_config)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", run_tui)
+    try:
+        return int(func(args))
+    except CliError as exc:
+        print(f"newsreader: error: {safe.line(exc)}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("newsreader: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

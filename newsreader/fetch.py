@@ -1,0 +1,183 @@
+"""The one HTTP client: timeouts, a total deadline, size caps, redirects, conditional GET, politeness."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from newsreader import __version__
+from newsreader.config import NetworkConfig
+
+USER_AGENT = f"newsreader/{__version__} (+https://github.com/newsreader/newsreader; terminal news reader)"
+ACCEPT_FEED = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+ACCEPT_PAGE = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+REDIRECTS = {301, 302, 303, 307, 308}
+DEFAULT_BACKOFF = timedelta(minutes=15)
+MAX_BACKOFF = timedelta(days=1)
+
+
+class FetchError(Exception):
+    """A fetch that failed, with a message fit to show a person."""
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: datetime | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(slots=True)
+class Response:
+    url: str  # after redirects
+    status: int
+    content: bytes = b""
+    content_type: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> datetime:
+    """When to try again, from a Retry-After header (seconds or HTTP date); a sane default otherwise."""
+    now = now or datetime.now(UTC)
+    delay = DEFAULT_BACKOFF
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            delay = timedelta(seconds=int(value))
+        else:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=UTC)
+                delay = when - now
+    delay = max(timedelta(seconds=1), min(delay, MAX_BACKOFF))
+    return now + delay
+
+
+def _check_scheme(url: str) -> None:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchError(f"refused to fetch a {scheme or 'relative'}: URL (only http and https)")
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "timed out waiting for the server"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect ({str(exc) or 'refused'})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the server broke the connection ({exc})"
+    if isinstance(exc, httpx.DecodingError):
+        return "the response could not be decompressed"
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return f"bad URL ({exc})"
+    return str(exc) or exc.__class__.__name__
+
+
+class Fetcher:
+    """Owns the one httpx.AsyncClient. Use as `async with Fetcher(cfg) as f: await f.get(url)`."""
+
+    def __init__(self, cfg: NetworkConfig | None = None, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.cfg = cfg or NetworkConfig()
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(self.cfg.timeout, connect=min(self.cfg.timeout, 10.0)),
+            follow_redirects=False,  # followed by hand: scheme checks, loop detection, a limit
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate, br"},
+            limits=httpx.Limits(max_connections=max(self.cfg.concurrency * 2, 10), max_keepalive_connections=20),
+            transport=transport,
+        )
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(self.cfg.per_host))
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get(self, url: str, *, etag: str = "", last_modified: str = "", accept: str = ACCEPT_FEED) -> Response:
+        """GET with every safeguard; raises FetchError with a clear message on any failure."""
+        try:
+            async with asyncio.timeout(self.cfg.deadline):
+                return await self._get(url, etag, last_modified, accept)
+        except TimeoutError:
+            raise FetchError(f"gave up after {self.cfg.deadline:g} s (the server is too slow)") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(_describe(exc)) from None
+
+    async def _get(self, url: str, etag: str, last_modified: str, accept: str) -> Response:
+        seen: set[str] = set()
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        for _ in range(self.cfg.max_redirects + 1):
+            _check_scheme(url)
+            if url in seen:
+                raise FetchError("redirect loop")
+            seen.add(url)
+            host = urlsplit(url).netloc.lower()
+            async with self._hosts[host], self._client.stream("GET", url, headers=headers) as resp:
+                if resp.status_code in REDIRECTS and "location" in resp.headers:
+                    url = urljoin(url, resp.headers["location"])
+                    continue
+                if resp.status_code == 304:
+                    return self._response(url, resp, b"")
+                if resp.status_code in (429, 503):
+                    when = retry_after(resp.headers.get("retry-after"))
+                    raise FetchError(
+                        f"HTTP {resp.status_code} {resp.reason_phrase}: the server asks us to wait until "
+                        f"{when:%Y-%m-%d %H:%M} UTC",
+                        status=resp.status_code,
+                        retry_after=when,
+                    )
+                if resp.status_code >= 400:
+                    raise FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}", status=resp.status_code)
+                body = await self._read_capped(resp)
+                return self._response(url, resp, body)
+        raise FetchError(f"too many redirects (more than {self.cfg.max_redirects})")
+
+    async def _read_capped(self, resp: httpx.Response) -> bytes:
+        cap = self.cfg.max_bytes
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap and "content-encoding" not in resp.headers:
+            raise FetchError(f"too large ({int(declared) / 1048576:.1f} MiB; the limit is {cap / 1048576:.1f} MiB)")
+        chunks: list[bytes] = []
+        size = 0
+        # iter_bytes yields decompressed bytes, so this also stops gzip/deflate/brotli bombs early.
+        async for chunk in resp.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise FetchError(f"too large (over the {cap / 1048576:.1f} MiB limit)")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _response(url: str, resp: httpx.Response, body: bytes) -> Response:
+        return Response(
+            url=url,
+            status=resp.status_code,
+            content=body,
+            content_type=resp.headers.get("content-type", ""),
+            etag=resp.headers.get("etag", ""),
+            last_modified=resp.headers.get("last-modified", ""),
+            headers=dict(resp.headers),
+        )

@@ -1,0 +1,300 @@
+"""Orchestration: sources -> fetch -> parse/extract -> store; concurrent, one outcome per source.
+
+Parsing and extraction run in an executor and every store call in a thread, so the event loop (the
+TUI's, when it drives this) only waits on sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any, TypeVar
+
+from newsreader.config import Config
+from newsreader.extract import extract_article
+from newsreader.fetch import ACCEPT_PAGE, Fetcher, FetchError, Response
+from newsreader.model import Article, Source, Story
+from newsreader.sources.discover import find_feeds, sniff
+from newsreader.sources.feed import FeedError, ParsedFeed, parse_feed
+from newsreader.sources.scrape import rule_for, scrape_headlines
+from newsreader.store import Store
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What refreshing one source came to."""
+
+    url: str
+    title: str = ""
+    status: str = "ok"  # "ok" | "not_modified" | "error" | "backing_off"
+    new: int = 0
+    error: str = ""
+    warning: str = ""
+    articles: int = 0  # pages fetched and extracted
+    article_errors: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "title": self.title,
+            "status": self.status,
+            "new": self.new,
+            "error": self.error or None,
+            "warning": self.warning or None,
+            "articles": self.articles,
+            "article_errors": self.article_errors,
+        }
+
+    def describe(self) -> str:
+        name = self.title or self.url
+        extra = f"; {self.articles} full stories" if self.articles else ""
+        extra += f"; {self.article_errors} pages failed" if self.article_errors else ""
+        if self.status == "error":
+            return f"{name}: error: {self.error}"
+        if self.status == "backing_off":
+            return f"{name}: skipped: {self.error}"
+        if self.status == "not_modified":
+            return f"{name}: not modified{extra}"
+        warn = f" (warning: {self.warning})" if self.warning else ""
+        return f"{name}: {self.new} new{extra}{warn}"
+
+
+class SubscribeError(Exception):
+    """A URL that cannot be subscribed to; the message says why."""
+
+
+@dataclass(slots=True)
+class Subscribed:
+    source: Source
+    message: str
+    new: int = 0
+
+
+@dataclass(slots=True)
+class Refresher:
+    """Refreshes sources into a store with one Fetcher; use within `async with Fetcher(...)`."""
+
+    store: Store
+    fetcher: Fetcher
+    config: Config
+    executor: Executor | None = None  # where parsing/extraction run; None = the default thread pool
+    on_outcome: Callable[[Outcome], None] | None = None
+    _articles: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._articles = asyncio.Semaphore(max(1, self.config.extract_concurrency))
+
+    async def _cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    # -- refresh --------------------------------------------------------------------------------------
+
+    async def refresh_all(self, sources: list[Source] | None = None, full_text: bool = True) -> list[Outcome]:
+        """Refresh sources concurrently (bounded); one source's failure never stops the others."""
+        if sources is None:
+            sources = await self._db(self.store.sources)
+        gate = asyncio.Semaphore(max(1, self.config.network.concurrency))
+
+        async def one(source: Source) -> Outcome:
+            async with gate:
+                outcome = await self.refresh_source(source, full_text=full_text)
+            if self.on_outcome:
+                self.on_outcome(outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(one(s) for s in sources)))
+
+    async def refresh_source(self, source: Source, full_text: bool = True) -> Outcome:
+        outcome = Outcome(url=source.url, title=source.title)
+        assert source.id is not None
+        now = datetime.now(UTC)
+        if source.backoff_until and source.backoff_until > now:
+            outcome.status = "backing_off"
+            outcome.error = f"the server asked us to wait until {source.backoff_until:%Y-%m-%d %H:%M} UTC"
+        else:
+            try:
+                await self._fetch_stories(source, outcome)
+            except FetchError as exc:
+                outcome.status, outcome.error = "error", str(exc)
+                await self._db(self.store.record_refresh, source.id, error=outcome.error, backoff_until=exc.retry_after)
+            except FeedError as exc:
+                outcome.status, outcome.error = "error", str(exc)
+                await self._db(self.store.record_refresh, source.id, error=outcome.error)
+        if full_text and self.config.full_text and source.full_text and outcome.status != "backing_off":
+            await self._fetch_articles(source.id, outcome)
+        return outcome
+
+    async def _fetch_stories(self, source: Source, outcome: Outcome) -> None:
+        assert source.id is not None
+        accept = ACCEPT_PAGE if source.kind == "scrape" else None
+        kwargs = {"accept": accept} if accept else {}
+        resp = await self.fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified, **kwargs)
+        if resp.not_modified:
+            outcome.status = "not_modified"
+            await self._db(self.store.record_refresh, source.id)
+            return
+        if source.kind == "scrape":
+            rule = rule_for(source.url, self.config.scrape)
+            stories = await self._cpu(scrape_headlines, resp.content, resp.url, rule, resp.content_type)
+            title = None
+        else:
+            parsed: ParsedFeed = await self._cpu(parse_feed, resp.content, resp.url, resp.content_type)
+            stories, title, outcome.warning = parsed.stories, parsed.title or None, parsed.warning
+            if title and not outcome.title:
+                outcome.title = title
+        outcome.new = await self._db(
+            self.store.save_stories,
+            source.id,
+            stories,
+            title=title,
+            etag=resp.etag,
+            last_modified=resp.last_modified,
+            warning=outcome.warning,
+        )
+
+    async def _fetch_articles(self, source_id: int, outcome: Outcome) -> None:
+        wanted = await self._db(self.store.stories_needing_article, source_id)
+
+        async def one(story: Story) -> None:
+            async with self._articles:
+                _, error = await self.load_article(story)
+            if error:
+                outcome.article_errors += 1
+            else:
+                outcome.articles += 1
+
+        await asyncio.gather(*(one(s) for s in wanted))
+
+    async def load_article(self, story: Story) -> tuple[Article | None, str]:
+        """Fetch and extract a story's page and keep it; returns the article or why not (also kept)."""
+        assert story.id is not None
+        try:
+            resp = await self.fetcher.get(story.url, accept=ACCEPT_PAGE)
+            article = await self._cpu(extract_article, resp.content, resp.url, resp.content_type)
+        except FetchError as exc:
+            await self._db(self.store.save_article, story.id, None, str(exc))
+            return None, str(exc)
+        await self._db(self.store.save_article, story.id, article)
+        return article, ""
+
+    # -- subscribe ------------------------------------------------------------------------------------
+
+    async def subscribe(self, url: str, scrape: bool = False) -> Subscribed:
+        """Add a feed, the feed a page advertises, or (without one, or with scrape=True) the page to scrape."""
+        existing = await self._db(self.store.source, url)
+        if existing:
+            return Subscribed(existing, f"already subscribed to {existing.name}")
+        try:
+            resp = await self.fetcher.get(url, accept=ACCEPT_PAGE if scrape else "*/*")
+        except FetchError as exc:
+            raise SubscribeError(f"{url}: {exc}") from None
+        kind = sniff(resp.content, resp.content_type)
+        if kind == "empty":
+            raise SubscribeError(f"{url}: the server sent an empty response")
+        if kind == "json":
+            raise SubscribeError(f"{url}: this is JSON, not an RSS or Atom feed or a web page")
+        if kind == "html" and not scrape:
+            feeds = find_feeds(resp.content, resp.url)
+            if feeds:
+                feed_url, feed_title = feeds[0]
+                return await self._subscribe_feed(
+                    feed_url,
+                    site_url=url,
+                    note=f"found the feed “{feed_title or feed_url}” on the page; subscribed to it",
+                )
+        if kind == "html":
+            return await self._subscribe_page(url, resp)
+        return await self._subscribe_feed(url, resp=resp)
+
+    async def _subscribe_feed(
+        self, url: str, resp: Response | None = None, site_url: str = "", note: str = ""
+    ) -> Subscribed:
+        existing = await self._db(self.store.source, url)
+        if existing:
+            return Subscribed(existing, f"already subscribed to {existing.name}")
+        if resp is None:
+            try:
+                resp = await self.fetcher.get(url)
+            except FetchError as exc:
+                raise SubscribeError(f"{url}: {exc}") from None
+        try:
+            parsed = await self._cpu(parse_feed, resp.content, resp.url, resp.content_type)
+        except FeedError as exc:
+            raise SubscribeError(f"{url}: {exc}") from None
+        source = await self._db(self.store.add_source, url, "feed", parsed.title, site_url)
+        assert source.id is not None
+        new = await self._db(
+            self.store.save_stories,
+            source.id,
+            parsed.stories,
+            title=parsed.title,
+            etag=resp.etag,
+            last_modified=resp.last_modified,
+            warning=parsed.warning,
+        )
+        message = note or f"subscribed to the feed “{parsed.title or url}”"
+        return Subscribed(source, f"{message} ({new} stories)", new)
+
+    async def _subscribe_page(self, url: str, resp: Response) -> Subscribed:
+        rule = rule_for(url, self.config.scrape)
+        stories = await self._cpu(scrape_headlines, resp.content, resp.url, rule, resp.content_type)
+        if not stories:
+            raise SubscribeError(f"{url}: found no feed and no headlines on this page")
+        source = await self._db(self.store.add_source, url, "scrape", "")
+        assert source.id is not None
+        new = await self._db(
+            self.store.save_stories, source.id, stories, etag=resp.etag, last_modified=resp.last_modified
+        )
+        return Subscribed(source, f"no feed on the page; scraping its headlines ({new} stories)", new)
+
+
+async def headlines_of(fetcher: Fetcher, url: str, config: Config) -> list[Story]:
+    """The headlines the reader would show for a URL, fetched once without subscribing."""
+    resp = await fetcher.get(url, accept="*/*")
+    kind = sniff(resp.content, resp.content_type)
+    loop = asyncio.get_running_loop()
+    if kind == "html":
+        rule = rule_for(url, config.scrape)
+        return await loop.run_in_executor(None, scrape_headlines, resp.content, resp.url, rule, resp.content_type)
+    parsed = await loop.run_in_executor(None, parse_feed, resp.content, resp.url, resp.content_type)
+    return parsed.stories
+
+
+async def article_of(fetcher: Fetcher, url: str) -> Article:
+    """One page fetched and extracted, without storing it."""
+    resp = await fetcher.get(url, accept=ACCEPT_PAGE)
+    return await asyncio.get_running_loop().run_in_executor(
+        None, extract_article, resp.content, resp.url, resp.content_type
+    )
+
+
+DEMO_URL = "demo:steppe-ledger"
+
+
+def load_demo(store: Store) -> Source:
+    """Fill a store with the bundled sample source (no network): its feed, and every story's page extracted."""
+    demo = resources.files("newsreader") / "demo"
+    existing = store.source(DEMO_URL)
+    if existing and existing.total:
+        return existing
+    parsed = parse_feed(demo.joinpath("feed.xml").read_bytes(), "http://news.example/rss.xml", "application/rss+xml")
+    source = store.add_source(DEMO_URL, "feed", parsed.title, full_text=False)
+    assert source.id is not None
+    store.save_stories(source.id, parsed.stories, title=parsed.title)
+    pages = demo / "pages"
+    for story in store.headlines(source.id, limit=1000):
+        name = story.url.rsplit("/", 1)[-1]
+        page = pages.joinpath(name)
+        if story.id is not None and page.is_file():
+            store.save_article(story.id, extract_article(page.read_bytes(), story.url, "text/html; charset=utf-8"))
+    return store.source(DEMO_URL) or source

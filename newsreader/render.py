@@ -1,0 +1,127 @@
+"""A story as the reader presents it: header fields, body Markdown, links, related headlines.
+
+Shared by the TUI's article pane and the headless `show`/`article` commands, so both say the same.
+Every string that leaves here has passed through safe.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from newsreader import safe
+from newsreader.extract import html_to_markdown
+from newsreader.model import Article, Related, Story
+
+WORDS_PER_MINUTE = 230
+_MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
+
+
+@dataclass(slots=True)
+class Presented:
+    """Everything the article pane shows, already made safe."""
+
+    title: str
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    source: str = ""
+    site: str = ""
+    section: str = ""
+    url: str = ""
+    caption: str = ""
+    image_url: str = ""
+    body: str = ""  # Markdown
+    links: list[str] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+    note: str = ""  # e.g. why the full story could not be fetched
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(len(self.body.split()) / WORDS_PER_MINUTE)) if self.body.strip() else 0
+
+
+def links_in(markdown: str) -> list[str]:
+    seen: list[str] = []
+    for match in _MD_LINK.finditer(markdown):
+        link = match.group(1)
+        if link not in seen:
+            seen.append(link)
+    return seen
+
+
+def present(story: Story) -> Presented:
+    """What to show for a story: its extracted article when there is one, else what its feed said."""
+    article = story.article
+    if article is not None and article.text.strip():
+        body = article.text
+    else:
+        body = html_to_markdown(story.content or story.summary, story.url)
+    note = ""
+    if article is None and story.article_error:
+        note = (
+            f"The full story could not be fetched ({story.article_error}); "
+            "showing the feed's text. It is retried on refresh."
+        )
+    authors = (article.authors if article and article.authors else story.authors) or []
+    links = article.links if article and article.links else links_in(body)
+    return Presented(
+        title=safe.line((article.title if article and article.title else "") or story.title),
+        authors=[safe.line(a) for a in authors],
+        published=story.published or (article.published if article else None) or story.updated,
+        source=safe.line(story.source_title),
+        site=safe.line(article.site) if article else "",
+        section=safe.line(article.section) if article else "",
+        url=safe.url(story.url),
+        caption=safe.line(article.image.caption) if article and article.image else "",
+        image_url=safe.url(article.image.url) if article and article.image else "",
+        body=safe.block(body),
+        links=[safe.url(u) for u in links],
+        related=[Related(safe.line(r.title), safe.url(r.url)) for r in (article.related if article else [])],
+        note=safe.line(note),
+    )
+
+
+def _markdown(p: Presented) -> str:
+    out = [f"# {p.title}", ""]
+    meta = []
+    if p.authors:
+        meta.append("By " + ", ".join(p.authors))
+    if p.published:
+        meta.append(p.published.strftime("%Y-%m-%d %H:%M %Z").strip())
+    for value in (p.source or p.site, p.section):
+        if value:
+            meta.append(value)
+    if p.reading_minutes:
+        meta.append(f"{p.reading_minutes} min read")
+    if meta:
+        out += [" · ".join(meta), ""]
+    if p.url:
+        out += [f"<{p.url}>", ""]
+    if p.caption:
+        out += [f"*{p.caption}*", ""]
+    if p.note:
+        out += [f"> {p.note}", ""]
+    out += [p.body.strip(), ""]
+    if p.links:
+        out += ["## Links", ""] + [f"{i}. <{u}>" for i, u in enumerate(p.links, 1)] + [""]
+    if p.related:
+        out += ["## Related", ""] + [f"- {r.title} <{r.url}>" for r in p.related] + [""]
+    return "\n".join(out)
+
+
+def story_markdown(story: Story) -> str:
+    return _markdown(present(story))
+
+
+def article_markdown(article: Article) -> str:
+    story = Story(
+        key=article.url,
+        title=article.title,
+        url=article.url,
+        authors=article.authors,
+        published=article.published,
+        source_title=article.site,
+        article=article,
+    )
+    return story_markdown(story)

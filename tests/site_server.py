@@ -1,0 +1,48 @@
+"""A copy of a fixture site served on 127.0.0.1, with its absolute base URL rewritten to the server's."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+KZ_SITE = FIXTURES / "kz-news-site"
+KZ_BASE = "http://news.example"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class SiteServer:
+    """Serves `root` (copied to `workdir`) until stop(); use as a context manager."""
+
+    def __init__(self, root: Path, workdir: Path, old_base: str = KZ_BASE) -> None:
+        self.dir = workdir / "site"
+        shutil.copytree(root, self.dir)
+        handler = functools.partial(_Quiet, directory=str(self.dir))
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        for f in self.dir.rglob("*"):
+            if f.suffix in (".html", ".xml"):
+                f.write_text(f.read_text(encoding="utf-8").replace(old_base, self.base), encoding="utf-8")
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> SiteServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

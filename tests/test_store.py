@@ -1,0 +1,184 @@
+"""The SQLite cache on disk: identity, read state, paging, articles, search, migrations, bad files."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from newsreader.model import Article, Image, Related, Story
+from newsreader.store import ARTICLE_RETRY_SECONDS, MIGRATIONS, Store
+
+T0 = datetime(2025, 11, 10, 9, 30, tzinfo=UTC)
+
+
+def story(n: int, **kw: object) -> Story:
+    fields: dict[str, object] = {"key": f"guid-{n}", "title": f"Story {n}", "url": f"http://x.test/{n}",
+                                 "published": T0 - timedelta(hours=n)}
+    fields.update(kw)
+    return Story(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "data" / "newsreader.db")
+    yield s
+    s.close()
+
+
+def test_new_database_is_versioned_and_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "n.db"
+    Store(path).close()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA application_id").fetchone()[0] == 0x4E527264
+    con.close()
+    again = Store(path)  # reopening migrates nothing and keeps the file
+    assert again.notice == ""
+    assert again.schema_version == len(MIGRATIONS)
+    again.close()
+
+
+def test_refresh_never_duplicates_and_never_resets_read_state(store: Store) -> None:
+    src = store.add_source("http://x.test/feed")
+    assert src.id is not None
+    assert store.save_stories(src.id, [story(1), story(2), story(3)]) == 3
+    first = store.headlines(src.id)
+    store.set_read(first[0].id)  # type: ignore[arg-type]
+    # The same feed again, one story retitled and one new: one new row, read state kept.
+    assert store.save_stories(src.id, [story(1, title="Story 1, updated"), story(2), story(3), story(4)]) == 1
+    rows = store.headlines(src.id)
+    assert [r.title for r in rows] == ["Story 1, updated", "Story 2", "Story 3", "Story 4"]
+    assert [r.read for r in rows] == [True, False, False, False]
+    assert store.source(src.id).unread == 3  # type: ignore[union-attr]
+
+
+def test_duplicate_keys_in_one_batch_keep_the_first(store: Store) -> None:
+    src = store.add_source("http://x.test/feed")
+    assert src.id is not None
+    assert store.save_stories(src.id, [story(1), story(1, title="dupe")]) == 1
+    assert [r.title for r in store.headlines(src.id)] == ["Story 1"]
+
+
+def test_validators_and_title_are_saved_with_the_stories(store: Store) -> None:
+    src = store.add_source("http://x.test/feed")
+    assert src.id is not None
+    store.save_stories(src.id, [story(1)], title="X News", etag='"abc"', last_modified="Mon, 10 Nov 2025 09:30:00 GMT")
+    got = store.source("http://x.test/feed")
+    assert got is not None
+    assert (got.title, got.etag, got.last_modified, got.error) == ("X News", '"abc"', "Mon, 10 Nov 2025 09:30:00 GMT", "")
+    store.record_refresh(src.id, error="HTTP 500 Internal Server Error")
+    got = store.source(src.id)
+    assert got is not None and got.error == "HTTP 500 Internal Server Error" and got.etag == '"abc"'
+
+
+def test_paging_position_and_unread_navigation(store: Store) -> None:
+    a = store.add_source("http://a.test/feed")
+    b = store.add_source("http://b.test/feed")
+    assert a.id is not None and b.id is not None
+    store.save_stories(a.id, [story(n) for n in range(0, 10, 2)])
+    store.save_stories(b.id, [story(n) for n in range(1, 10, 2)])
+    everything = store.headlines(limit=100)
+    assert [s.title for s in everything] == [f"Story {n}" for n in range(10)]  # newest first, across sources
+    assert [s.title for s in store.headlines(offset=3, limit=2)] == ["Story 3", "Story 4"]
+    assert store.count_stories() == 10 and store.count_stories(a.id) == 5
+    assert store.position(everything[6].id) == 6  # type: ignore[arg-type]
+    assert store.position(everything[6].id, source_id=a.id) == 3  # type: ignore[arg-type]
+    store.set_read([everything[1].id, everything[2].id])  # type: ignore[list-item]
+    nxt = store.next_unread(everything[0].id)
+    assert nxt is not None and nxt.title == "Story 3"
+    prev = store.next_unread(everything[3].id, forward=False)
+    assert prev is not None and prev.title == "Story 0"
+    assert store.next_unread(everything[9].id) is None
+    store.mark_source_read(a.id)
+    assert store.count_stories(a.id, unread_only=True) == 0
+    assert store.count_stories(b.id, unread_only=True) == 4  # Story 1 was read above
+
+
+def test_article_round_trip_and_failed_retry_keeps_it(store: Store) -> None:
+    src = store.add_source("http://x.test/feed")
+    assert src.id is not None
+    store.save_stories(src.id, [story(1)])
+    sid = store.headlines(src.id)[0].id
+    assert sid is not None
+    assert [s.id for s in store.stories_needing_article(src.id)] == [sid]
+    article = Article(
+        url="http://x.test/1", title="Story 1", authors=["Elizaveta Azarenka"], published=T0, site="X",
+        image=Image("http://x.test/a.jpg", "Photo: X"), text="First.\n\nSecond with zebra.",
+        links=["http://x.test/l"], related=[Related("Other", "http://x.test/2")],
+    )
+    store.save_article(sid, article)
+    got = store.story(sid)
+    assert got is not None and got.article == article
+    assert store.stories_needing_article(src.id) == []
+    store.save_article(sid, None, "HTTP 404 Not Found")
+    got = store.story(sid)
+    assert got is not None and got.article == article  # a failed retry never throws the article away
+
+
+def test_dead_link_is_kept_as_error_and_retried_later(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = store.add_source("http://x.test/feed")
+    assert src.id is not None
+    store.save_stories(src.id, [story(1)])
+    sid = store.headlines(src.id)[0].id
+    assert sid is not None
+    store.save_article(sid, None, "HTTP 404 Not Found")
+    assert store.story(sid).article_error == "HTTP 404 Not Found"  # type: ignore[union-attr]
+    assert store.stories_needing_article(src.id) == []  # not again right away
+    import newsreader.store as store_module
+
+    later = store_module.time.time() + ARTICLE_RETRY_SECONDS + 1
+    monkeypatch.setattr(store_module.time, "time", lambda: later)
+    assert [s.id for s in store.stories_needing_article(src.id)] == [sid]
+
+
+def test_full_text_search_covers_titles_and_article_bodies(store: Store) -> None:
+    src = store.add_source("http://x.test/feed")
+    assert src.id is not None
+    store.save_stories(src.id, [story(1, title="Baikonur launch pad restored"), story(2, summary="<p>wolves</p>")])
+    sid = store.headlines(src.id)[1].id
+    assert sid is not None
+    store.save_article(sid, Article(url="http://x.test/2", text="A rare melanist wolf in the east."))
+    assert [s.title for s in store.search("baikonur")] == ["Baikonur launch pad restored"]
+    assert [s.title for s in store.search("melan")] == ["Story 2"]  # prefix of a body word
+    assert store.search("") == []
+    for odd in ['"', "AND OR NOT", "title:(", "*", "a' OR 1=1 --"]:
+        store.search(odd)  # FTS syntax in user input never raises
+
+
+def test_remove_source_drops_its_stories_and_index(store: Store) -> None:
+    src = store.add_source("http://x.test/feed")
+    assert src.id is not None
+    store.save_stories(src.id, [story(1, title="Unique zebra")])
+    assert store.remove_source("http://x.test/feed") is True
+    assert store.remove_source("http://x.test/feed") is False
+    assert store.count_stories() == 0 and store.search("zebra") == []
+
+
+def test_a_file_that_is_not_a_database_is_moved_aside_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "newsreader.db"
+    path.write_bytes(b"my precious notes, not a database\n" * 10)
+    store = Store(path)
+    assert "not an SQLite database" in store.notice and "moved it to" in store.notice
+    store.close()
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("newsreader.db.bad-")]
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"my precious notes")
+
+
+def test_another_programs_database_is_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "newsreader.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE passwords (site TEXT, secret TEXT)")
+    con.execute("INSERT INTO passwords VALUES ('a', 'b')")
+    con.commit()
+    con.close()
+    store = Store(path)
+    assert "another program's SQLite database" in store.notice
+    store.close()
+    aside = next(p for p in tmp_path.iterdir() if p.name.startswith("newsreader.db.bad-") and p.suffix != "-wal")
+    con = sqlite3.connect(aside)
+    assert con.execute("SELECT secret FROM passwords").fetchall() == [("b",)]
+    con.close()

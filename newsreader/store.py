@@ -394,7 +394,7 @@ class Store:
                 story.id = cur.lastrowid
                 self._index(con, cur.lastrowid, story.title, authors, story.summary, story.content)
             if refresh:
-                self._record_in(con, source_id, **refresh)  # type: ignore[arg-type]
+                self._record_in(con, source_id, **refresh)
         return len(new_rows)
 
     def _record_in(self, con: sqlite3.Connection, source_id: int, **fields: object) -> None:
@@ -446,7 +446,8 @@ class Store:
 
     @staticmethod
     def _where(source_id: int | None, unread_only: bool) -> tuple[str, list[object]]:
-        clauses, args = [], []
+        clauses: list[str] = []
+        args: list[object] = []
         if source_id is not None:
             clauses.append("st.source_id = ?")
             args.append(source_id)

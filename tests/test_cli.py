@@ -97,7 +97,9 @@ def test_subscribe_refresh_then_read_offline(site: SiteServer, capsys: pytest.Ca
     code, out, _ = run(capsys, "show", str(seed["id"]))
     assert code == 0
     assert "Photo: screenshot from Akorda's video" in out and "Oral (Uralsk)" in out
-    assert run_json(capsys, "list", "--unread") and all(s["id"] != seed["id"] for s in run_json(capsys, "list", "--unread"))
+    assert run_json(capsys, "list", "--unread") and all(
+        s["id"] != seed["id"] for s in run_json(capsys, "list", "--unread")
+    )
 
     # Refreshing with the server gone reports the error and keeps every story.
     outcomes = run_json(capsys, "refresh")
@@ -152,7 +154,9 @@ def test_import_opml_and_url_lists(site: SiteServer, tmp_path: Path, capsys: pyt
     listing.write_text(f"# mine\n{site.url('rss.xml')}\nhttp://127.0.0.1:9/other.xml\n", encoding="utf-8")
     assert run(capsys, "import", str(opml))[1] == "imported 1 new sources (0 already there)\n"
     assert run(capsys, "import", str(listing))[1] == "imported 1 new sources (1 already there)\n"
-    assert sorted(s["url"] for s in run_json(capsys, "sources")) == sorted([site.url("rss.xml"), "http://127.0.0.1:9/other.xml"])
+    assert sorted(s["url"] for s in run_json(capsys, "sources")) == sorted(
+        [site.url("rss.xml"), "http://127.0.0.1:9/other.xml"]
+    )
 
 
 def test_search_finds_full_text_offline(site: SiteServer, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,8 +15,12 @@ T0 = datetime(2025, 11, 10, 9, 30, tzinfo=UTC)
 
 
 def story(n: int, **kw: object) -> Story:
-    fields: dict[str, object] = {"key": f"guid-{n}", "title": f"Story {n}", "url": f"http://x.test/{n}",
-                                 "published": T0 - timedelta(hours=n)}
+    fields: dict[str, object] = {
+        "key": f"guid-{n}",
+        "title": f"Story {n}",
+        "url": f"http://x.test/{n}",
+        "published": T0 - timedelta(hours=n),
+    }
     fields.update(kw)
     return Story(**fields)  # type: ignore[arg-type]
 
@@ -69,7 +73,12 @@ def test_validators_and_title_are_saved_with_the_stories(store: Store) -> None:
     store.save_stories(src.id, [story(1)], title="X News", etag='"abc"', last_modified="Mon, 10 Nov 2025 09:30:00 GMT")
     got = store.source("http://x.test/feed")
     assert got is not None
-    assert (got.title, got.etag, got.last_modified, got.error) == ("X News", '"abc"', "Mon, 10 Nov 2025 09:30:00 GMT", "")
+    assert (got.title, got.etag, got.last_modified, got.error) == (
+        "X News",
+        '"abc"',
+        "Mon, 10 Nov 2025 09:30:00 GMT",
+        "",
+    )
     store.record_refresh(src.id, error="HTTP 500 Internal Server Error")
     got = store.source(src.id)
     assert got is not None and got.error == "HTTP 500 Internal Server Error" and got.etag == '"abc"'
@@ -106,9 +115,15 @@ def test_article_round_trip_and_failed_retry_keeps_it(store: Store) -> None:
     assert sid is not None
     assert [s.id for s in store.stories_needing_article(src.id)] == [sid]
     article = Article(
-        url="http://x.test/1", title="Story 1", authors=["Elizaveta Azarenka"], published=T0, site="X",
-        image=Image("http://x.test/a.jpg", "Photo: X"), text="First.\n\nSecond with zebra.",
-        links=["http://x.test/l"], related=[Related("Other", "http://x.test/2")],
+        url="http://x.test/1",
+        title="Story 1",
+        authors=["Elizaveta Azarenka"],
+        published=T0,
+        site="X",
+        image=Image("http://x.test/a.jpg", "Photo: X"),
+        text="First.\n\nSecond with zebra.",
+        links=["http://x.test/l"],
+        related=[Related("Other", "http://x.test/2")],
     )
     store.save_article(sid, article)
     got = store.story(sid)

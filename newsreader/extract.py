@@ -1,0 +1,591 @@
+"""A story's page -> Article: metadata from JSON-LD, Open Graph and the visible page; the body via trafilatura.
+
+trafilatura finds the body well but keeps the h1 and the lead photo, and knows nothing of photo captions,
+in-text author credits or "Latest news" lists. So the page is read once with lxml: metadata and those extras
+are taken from it, the parts that are not body are cut out, and only then does trafilatura see it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from newsreader.model import Article, Image, Related
+
+ARTICLE_TYPES = {
+    "newsarticle",
+    "article",
+    "blogposting",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "webpage",
+    "liveblogposting",
+}
+CREDIT = re.compile(
+    r"^\s*(?:original\s+author|author|written\s+by|text|reporting\s+by|by|автор|авторы|автор\s+текста)\s*[:：]?\s*(.+?)\s*$",
+    re.IGNORECASE,
+)
+BY_PREFIX = re.compile(r"^\s*(?:by|от)\s+", re.IGNORECASE)
+CAPTION_CLASS = re.compile(r"caption|credit|photo-?text|image-?desc", re.IGNORECASE)
+BYLINE_CLASS = re.compile(r"(^|[-_ ])(byline|author|authors|author-name|writer)([-_ ]|$)", re.IGNORECASE)
+RELATED_HEADING = re.compile(
+    r"^(latest|related|more|read\s+(also|more)|see\s+also|recommended|popular|top|most\s+read|other)\b.*"
+    r"|.*\b(news|stories|articles|headlines)$",
+    re.IGNORECASE,
+)
+RELATED_CLASS = re.compile(r"related|latest|more-news|read-also|see-also|recommend", re.IGNORECASE)
+BOILERPLATE_CLASS = re.compile(
+    r"(^|[-_ ])(share|sharing|social|cookie|consent|gdpr|banner|ad|ads|advert|advertisement|promo|subscribe|"
+    r"newsletter|paywall|popup|modal|related|latest|recommend|comments?|tags?|post-tags|breadcrumbs?)([-_ ]|$)",
+    re.IGNORECASE,
+)
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+
+
+# -- decoding -------------------------------------------------------------------------------------------
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def decode_html(data: bytes | str, content_type: str | None = None) -> str:
+    """Page bytes -> text: BOM, then the HTTP charset, then <meta charset>, then UTF-8, then windows-1252."""
+    if isinstance(data, str):
+        return data
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            return data[len(bom) :].decode(name, errors="replace")
+    declared = None
+    if content_type and "charset=" in content_type.lower():
+        declared = _codec(content_type.lower().split("charset=", 1)[1].split(";")[0])
+    if declared is None:
+        match = META_CHARSET.search(data[:4096])
+        declared = _codec(match.group(1).decode("ascii", "replace")) if match else None
+    if declared:
+        try:
+            return data.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            pass  # the declaration lies: fall through to what the bytes are
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("windows-1252", errors="replace")
+
+
+# -- small helpers -------------------------------------------------------------------------------------
+
+
+def _clean(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+def _text(node: Any) -> str:
+    return _clean(node.text_content()) if node is not None else ""
+
+
+def _date(value: Any) -> datetime | None:
+    text = _clean(value)
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:
+        value = _clean(value)
+        if value and value.casefold() not in seen:
+            seen[value.casefold()] = value
+    return list(seen.values())
+
+
+def _classes(node: Any) -> str:
+    return " ".join(filter(None, (node.get("class"), node.get("id"))))
+
+
+def _same_image(a: str, b: str) -> bool:
+    return bool(a and b) and urlsplit(a).path.rstrip("/") == urlsplit(b).path.rstrip("/")
+
+
+# -- JSON-LD and meta ----------------------------------------------------------------------------------
+
+
+def _ld_objects(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _ld_objects(item)
+    elif isinstance(value, dict):
+        yield value
+        if "@graph" in value:
+            yield from _ld_objects(value["@graph"])
+
+
+def _json_ld(tree: Any) -> dict[str, Any]:
+    """The page's schema.org article object, if it has one."""
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        for obj in _ld_objects(data):
+            kinds = obj.get("@type") or []
+            kinds = [kinds] if isinstance(kinds, str) else kinds
+            if any(str(k).lower() in ARTICLE_TYPES for k in kinds) and obj.get("headline", obj.get("name")):
+                return obj
+    return {}
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [value.get("name", "")] if value.get("@type", "Person") != "Organization" else []
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    return []
+
+
+def _first_url(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return str(value.get("url") or value.get("contentUrl") or "")
+    if isinstance(value, list) and value:
+        return _first_url(value[0])
+    return ""
+
+
+def _meta(tree: Any) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for node in tree.xpath("//meta[@content]"):
+        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").lower().strip()
+        if key:
+            found.setdefault(key, []).append(_clean(node.get("content")))
+    return found
+
+
+# -- the visible page ----------------------------------------------------------------------------------
+
+
+def _credits(tree: Any) -> list[tuple[Any, str]]:
+    """In-text author credits ("Original Author: NAME") as (element, name)."""
+    found = []
+    for node in tree.xpath(
+        "//body//*[self::p or self::div or self::span or self::address][not(*[self::p or self::div])]"
+    ):
+        text = _text(node)
+        if not text or len(text) > 120:
+            continue
+        match = CREDIT.match(text)
+        if match and len(match.group(1).split()) <= 6 and (":" in text or "：" in text):
+            found.append((node, match.group(1)))
+    return found
+
+
+def _bylines(tree: Any) -> list[tuple[Any, str]]:
+    found = []
+    for node in tree.xpath('//body//*[@rel="author" or @itemprop="author" or @class or @id]'):
+        if node.get("rel") != "author" and node.get("itemprop") != "author" and not BYLINE_CLASS.search(_classes(node)):
+            continue
+        text = _text(node)
+        if not text or len(text) > 80:
+            continue
+        text = BY_PREFIX.sub("", CREDIT.sub(r"\1", text))
+        found.append((node, text))
+    return found
+
+
+def _caption_for(tree: Any, image_url: str, page_url: str) -> tuple[str, Any]:
+    """The caption or credit shown with the lead image, and the element that holds the image."""
+    holder = None
+    for img in tree.xpath("//body//img[@src]"):
+        if _same_image(urljoin(page_url, img.get("src")), image_url):
+            holder = img
+            break
+    if holder is None:
+        figures = tree.xpath("//body//figure[.//img]")
+        holder = figures[0].xpath(".//img")[0] if figures else None
+    if holder is None:
+        return "", None
+    figure = next((a for a in holder.iterancestors() if a.tag == "figure"), None)
+    if figure is not None:
+        caption = figure.xpath(".//figcaption")
+        if caption:
+            return _text(caption[0]), figure
+    # A caption as the image's own next sibling, or its container's.
+    for node in (holder, holder.getparent()):
+        if node is None:
+            continue
+        sibling = node.getnext()
+        if sibling is not None and (
+            CAPTION_CLASS.search(_classes(sibling)) or _text(sibling).lower().startswith("photo")
+        ):
+            return _text(sibling), node if node is not holder else holder
+    return "", figure if figure is not None else holder
+
+
+def _related(tree: Any, page_url: str) -> tuple[list[Related], list[Any]]:
+    """Lists of other headlines ("Latest news", "Related", ...) and the elements that hold them."""
+    related: list[Related] = []
+    blocks: list[Any] = []
+    for block in tree.xpath("//body//*[self::aside or self::section or self::div or self::nav]"):
+        heading = block.xpath("./*[self::h2 or self::h3 or self::h4 or self::header or self::strong][1]")
+        title = _text(heading[0]) if heading else ""
+        if not (RELATED_CLASS.search(_classes(block)) or (title and len(title) < 40 and RELATED_HEADING.match(title))):
+            continue
+        if any(b in block.iterancestors() for b in blocks):
+            continue
+        links = block.xpath(".//a[@href]")
+        if len(links) < 2:
+            continue
+        blocks.append(block)
+        for a in links:
+            url = urljoin(page_url, a.get("href"))
+            text = _text(a)
+            if (
+                text
+                and url.startswith(("http://", "https://"))
+                and url != page_url
+                and all(r.url != url for r in related)
+            ):
+                related.append(Related(text, url))
+    return related, blocks
+
+
+def _tags(tree: Any) -> list[str]:
+    nodes = tree.xpath('//body//a[@rel="tag"] | //body//*[contains(@class, "tags")]//a')
+    return _unique(_text(n) for n in nodes)
+
+
+# -- the body ------------------------------------------------------------------------------------------
+
+
+def _drop(node: Any) -> None:
+    parent = node.getparent()
+    if parent is None:
+        return
+    tail = node.tail
+    if tail and tail.strip():
+        prev = node.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(node)
+
+
+def _cut_boilerplate(tree: Any, title: str, keep: list[Any]) -> None:
+    for node in tree.xpath("//body//h1"):
+        if _clean(_text(node)).casefold() == title.casefold() or not title:
+            _drop(node)
+    for node in tree.xpath("//body//*[@class or @id or @role]"):
+        if node.getparent() is None or any(node is k or k in node.iterancestors() for k in keep):
+            continue
+        if node.get("role") in ("dialog", "navigation", "banner", "complementary") or BOILERPLATE_CLASS.search(
+            _classes(node)
+        ):
+            _drop(node)
+
+
+def _markdown_images_as_links(markdown: str) -> str:
+    return MD_IMAGE.sub(lambda m: f"[Image: {m.group(1) or 'picture'}]({m.group(2)})", markdown)
+
+
+def _body(tree: Any, url: str) -> str:
+    markdown = (
+        trafilatura.extract(
+            tree,
+            url=url,
+            output_format="markdown",
+            include_links=True,
+            include_images=True,
+            include_tables=True,
+            include_comments=False,
+            favor_precision=True,
+            deduplicate=False,
+        )
+        or ""
+    )
+    if len(markdown) < 200:
+        # trafilatura found little (short page, odd markup): fall back to every paragraph of the page.
+        paragraphs = [etree.tostring(p, encoding="unicode") for p in tree.xpath("//body//p")]
+        fallback = html_to_markdown("".join(paragraphs), url)
+        if len(fallback) > len(markdown):
+            markdown = fallback
+    blocks = [b.strip() for b in markdown.replace("\r", "").split("\n\n")]
+    return "\n\n".join(_markdown_images_as_links(b) for b in blocks if b)
+
+
+# -- the whole ---------------------------------------------------------------------------------------
+
+
+def _parse(text: str) -> Any:
+    try:
+        return lxml.html.document_fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def extract_article(html: str | bytes, url: str, content_type: str | None = None) -> Article:
+    """Everything the reader shows of a story's page. Never raises: junk in, a sparse Article out."""
+    text = decode_html(html, content_type)
+    tree = _parse(text) if text.strip() else None
+    if tree is None:
+        return Article(url=url)
+    ld = _json_ld(tree)
+    meta = _meta(tree)
+    first = lambda key: (meta.get(key) or [""])[0]  # noqa: E731
+    h1 = _text(next(iter(tree.xpath("//body//h1")), None))
+    page_title = _text(next(iter(tree.xpath("//title")), None))
+    site = _clean((ld.get("publisher") or {}).get("name") if isinstance(ld.get("publisher"), dict) else "") or first(
+        "og:site_name"
+    )
+    title = _clean(ld.get("headline")) or first("og:title") or h1 or re.split(r"\s+[|–—-]\s+", page_title)[0]
+    if h1 and title.casefold() != h1.casefold() and not ld:
+        title = h1  # without JSON-LD the visible headline is the truth; og:title is often a social-media variant
+
+    credits = _credits(tree)
+    bylines = _bylines(tree)
+    authors = _unique(
+        [
+            *_names(ld.get("author")),
+            *(meta.get("author") or []),
+            *(meta.get("article:author") or []),
+            *(name for _, name in bylines),
+            *(name for _, name in credits),
+        ]
+    )
+    authors = [
+        a for a in authors if a.casefold() != site.casefold() and not a.lower().startswith(("http://", "https://"))
+    ]
+
+    time_node = next(iter(tree.xpath("//body//time[@datetime]")), None)
+    published = (
+        _date(ld.get("datePublished"))
+        or _date(first("article:published_time"))
+        or _date(time_node.get("datetime") if time_node is not None else "")
+    )
+    updated = _date(ld.get("dateModified")) or _date(first("article:modified_time"))
+
+    section = ld.get("articleSection")
+    section = _clean(section[0] if isinstance(section, list) and section else section) or first("article:section")
+    keywords = ld.get("keywords")
+    if isinstance(keywords, str):
+        keywords = [k for k in keywords.split(",")]
+    tags = _unique([*(keywords or []), *(meta.get("article:tag") or []), *_tags(tree)])
+
+    image_url = (
+        urljoin(url, _first_url(ld.get("image")) or first("og:image")) if (ld.get("image") or first("og:image")) else ""
+    )
+    caption, image_holder = _caption_for(tree, image_url, url)
+    if not image_url and image_holder is not None:
+        img = image_holder if image_holder.tag == "img" else next(iter(image_holder.xpath(".//img[@src]")), None)
+        image_url = urljoin(url, img.get("src")) if img is not None else ""
+
+    related, related_blocks = _related(tree, url)
+    for node in [*related_blocks, *(n for n, _ in credits), *(n for n, _ in bylines)]:
+        _drop(node)
+    if image_holder is not None:
+        holder = image_holder
+        sibling = holder.getnext()
+        if caption and sibling is not None and _text(sibling) == caption:
+            _drop(sibling)
+        _drop(holder)
+    _cut_boilerplate(tree, title, keep=[])
+    body = _body(tree, url)
+    return Article(
+        url=url,
+        title=title,
+        authors=authors,
+        published=published,
+        updated=updated,
+        site=site,
+        section=section,
+        tags=tags,
+        image=Image(image_url, caption) if image_url else None,
+        text=body,
+        links=_unique_links(body),
+        related=related,
+    )
+
+
+def _unique_links(markdown: str) -> list[str]:
+    links: list[str] = []
+    for match in MD_LINK.finditer(markdown):
+        if match.group(1) not in links and match.group(1).startswith(("http://", "https://")):
+            links.append(match.group(1))
+    return links
+
+
+# -- feed HTML -> Markdown ----------------------------------------------------------------------------
+
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "pre",
+    "table",
+    "tr",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "br",
+    "dl",
+    "dt",
+    "dd",
+    "figcaption",
+    "header",
+    "footer",
+}
+_SKIP = {
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "svg",
+    "template",
+    "head",
+}
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#])")
+
+
+def _escape(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+class _Markdown:
+    """A small HTML -> Markdown writer for feed content (teasers and full-text feeds)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.blocks: list[str] = []
+        self.line: list[str] = []
+
+    def flush(self, prefix: str = "") -> None:
+        text = " ".join("".join(self.line).split())
+        if text:
+            self.blocks.append(prefix + text)
+        self.line = []
+
+    def inline(self, node: Any) -> None:
+        if not isinstance(node.tag, str) or node.tag in _SKIP:
+            self.line.append(_escape(node.tail or "")) if node.tail else None
+            return
+        tag = node.tag.lower()
+        if tag in _BLOCK:
+            self.block(node)
+        else:
+            inner = _Markdown(self.base)
+            inner.line.append(_escape(node.text or ""))
+            for child in node:
+                inner.inline(child)
+            text = " ".join("".join(inner.line).split())
+            if tag == "a" and node.get("href"):
+                href = urljoin(self.base, node.get("href").strip())
+                self.line.append(f"[{text or href}]({href.replace(' ', '%20').replace(')', '%29')})")
+            elif tag == "img" and node.get("src"):
+                src = urljoin(self.base, node.get("src").strip())
+                self.line.append(f"[Image: {_escape(_clean(node.get('alt'))) or 'picture'}]({src.replace(' ', '%20')})")
+            elif tag in ("strong", "b") and text:
+                self.line.append(f"**{text}**")
+            elif tag in ("em", "i") and text:
+                self.line.append(f"*{text}*")
+            elif tag == "code" and text:
+                self.line.append(f"`{text}`")
+            else:
+                self.line.append(text)
+        if node.tail:
+            self.line.append(_escape(node.tail))
+
+    def block(self, node: Any) -> None:
+        tag = node.tag.lower()
+        self.flush()
+        if tag == "br":
+            if node.tail:
+                self.line.append(_escape(node.tail))
+            return
+        if tag == "hr":
+            self.blocks.append("---")
+        elif tag in ("ul", "ol"):
+            for i, item in enumerate(node.xpath("./li"), 1):
+                inner = _Markdown(self.base)
+                inner.inline_children(item)
+                inner.flush()
+                text = " ".join(inner.blocks)
+                if text:
+                    self.blocks.append(f"{i}. {text}" if tag == "ol" else f"- {text}")
+        elif tag == "pre":
+            self.blocks.append("```\n" + node.text_content().strip("\n") + "\n```")
+        else:
+            self.inline_children(node)
+            prefix = "#" * int(tag[1]) + " " if tag in ("h1", "h2", "h3", "h4", "h5", "h6") else ""
+            prefix = "> " if tag == "blockquote" else prefix
+            self.flush(prefix)
+        if node.tail and node.tail.strip():
+            self.line.append(_escape(node.tail))
+
+    def inline_children(self, node: Any) -> None:
+        if node.text:
+            self.line.append(_escape(node.text))
+        for child in node:
+            self.inline(child)
+
+
+def html_to_markdown(html: str, base_url: str = "") -> str:
+    """Feed HTML (or plain text) -> Markdown with links kept and made absolute; no raw HTML left."""
+    if not html or not html.strip():
+        return ""
+    if "<" not in html:
+        return "\n\n".join(" ".join(p.split()) for p in re.split(r"\n\s*\n", html) if p.strip())
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return _clean(html)
+    writer = _Markdown(base_url)
+    writer.block(root)
+    writer.flush()
+    return "\n\n".join(writer.blocks)

@@ -124,16 +124,14 @@ def check_file(path: Path) -> str | None:
         return None  # an empty file: SQLite makes a database of it
     if not header.startswith(SQLITE_HEADER) or len(header) < 100:
         return "it is not an SQLite database"
-    app_id = int.from_bytes(header[68:72], "big")
-    if app_id not in (0, APPLICATION_ID):
-        return "it is another program's SQLite database"
     try:
+        # Through SQLite, not the raw header: after an unclean exit the newest header may still be in the WAL.
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         try:
-            if app_id == 0:
-                tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-                if tables:
-                    return "it is another program's SQLite database"
+            app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if app_id != APPLICATION_ID and (app_id != 0 or tables):
+                return "it is another program's SQLite database"
             result = con.execute("PRAGMA quick_check").fetchone()[0]
         finally:
             con.close()
@@ -212,6 +210,8 @@ class Store:
         return int(self._read("PRAGMA user_version")[0][0])
 
     def _migrate(self) -> None:
+        if self.schema_version == 0:
+            self._con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         with self._tx() as con:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
@@ -221,8 +221,6 @@ class Store:
                     if statement.strip():
                         con.execute(statement)
                 con.execute(f"PRAGMA user_version = {number + 1}")
-            if version < len(MIGRATIONS):
-                con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     def integrity_check(self) -> str:
         return str(self._read("PRAGMA integrity_check")[0][0])

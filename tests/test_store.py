@@ -197,3 +197,22 @@ def test_another_programs_database_is_moved_aside(tmp_path: Path) -> None:
     con = sqlite3.connect(aside)
     assert con.execute("SELECT secret FROM passwords").fetchall() == [("b",)]
     con.close()
+
+
+def test_a_database_left_by_an_unclean_exit_is_ours_not_foreign(tmp_path: Path) -> None:
+    # The process dies before any checkpoint: the header fields live only in the WAL, and must still be read.
+    import subprocess
+    import sys
+
+    path = tmp_path / "newsreader.db"
+    code = (
+        "import os, sys; from newsreader.store import Store; from newsreader.model import Story\n"
+        "s = Store(sys.argv[1]); src = s.add_source('http://x.test/feed')\n"
+        "s.save_stories(src.id, [Story(key='1', title='kept')]); os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, timeout=60)
+    assert (tmp_path / "newsreader.db-wal").exists()
+    store = Store(path)
+    assert store.notice == ""
+    assert [s.title for s in store.headlines()] == ["kept"]
+    store.close()

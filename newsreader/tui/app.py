@@ -1,0 +1,61 @@
+"""The Textual app: holds what every screen shares (store, config, clock) and opens the main screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from newsreader import __version__
+from newsreader.config import Config
+from newsreader.store import Store
+from newsreader.tui.screens.main import MainScreen
+
+
+class NewsReaderApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "newsreader"
+    SUB_TITLE = __version__
+    BINDINGS = [Binding("q", "quit", "Quit", id="app.quit")]
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config | None = None,
+        *,
+        offline: bool = False,
+        notice: str = "",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.config = config or Config()
+        self.offline = offline
+        self.notice = notice
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen())
+        if self.notice:
+            self.notify(self.notice, severity="warning", timeout=15, markup=False)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette offers every binding of the reader, from the same table as the help screen."""
+        yield from super().get_system_commands(screen)
+        from newsreader.tui.screens.dialogs import binding_table
+
+        if not isinstance(screen, MainScreen):
+            return
+        for place, bindings in binding_table():
+            if place != "Everywhere":
+                continue
+            for binding in bindings:
+                action = binding.action
+                yield SystemCommand(binding.description, f"key: {binding.key}", lambda a=action: self._run(screen, a))
+
+    def _run(self, screen: Screen[Any], action: str) -> None:
+        self.call_later(screen.run_action, action)

@@ -1,0 +1,51 @@
+"""Typed results of the main screen's workers, posted back to the event loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from newsreader.model import Source, Story
+from newsreader.refresh import Outcome
+
+
+@dataclass
+class SourcesLoaded(Message):
+    sources: list[Source]
+    total_unread: int
+
+
+@dataclass
+class HeadlinesLoaded(Message):
+    """A fresh list for the headline pane: its length, the pages loaded so far, where the cursor goes."""
+
+    key: tuple[object, ...]
+    total: int
+    pages: dict[int, list[Story]]
+    cursor: int = 0
+    open_story: int | None = None  # open this story once the list is shown (next/previous unread)
+
+
+@dataclass
+class PageLoaded(Message):
+    key: tuple[object, ...]
+    page: int
+    rows: list[Story]
+
+
+@dataclass
+class StoryLoaded(Message):
+    story: Story
+
+
+@dataclass
+class RefreshProgress(Message):
+    done: int
+    total: int
+    outcome: Outcome | None = None
+
+
+@dataclass
+class RefreshFinished(Message):
+    outcomes: list[Outcome]

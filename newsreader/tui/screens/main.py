@@ -1,0 +1,422 @@
+"""The one coordinating screen: owns the panes' shared state and starts every worker.
+
+Widgets only show data and report what the reader did; all store and network work happens here, in
+workers (threads for SQLite and parsing, async for the network), and comes back as typed messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import subprocess
+import webbrowser
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Markdown, Static
+
+from newsreader import safe
+from newsreader.fetch import Fetcher, FetchError
+from newsreader.model import Source, Story
+from newsreader.refresh import Outcome, Refresher, article_of
+from newsreader.render import present
+from newsreader.tui.messages import (
+    HeadlinesLoaded,
+    PageLoaded,
+    RefreshFinished,
+    RefreshProgress,
+    SourcesLoaded,
+    StoryLoaded,
+)
+from newsreader.tui.screens.dialogs import ErrorScreen, HelpScreen
+from newsreader.tui.widgets.article_view import ArticleView, RelatedList
+from newsreader.tui.widgets.headline_list import PAGE, HeadlineList
+from newsreader.tui.widgets.source_list import SourceList
+
+if TYPE_CHECKING:
+    from newsreader.tui.app import NewsReaderApp
+
+
+def open_in_browser(url: str, command: str = "") -> bool:
+    """Open an http(s) URL; the URL is one argv element, never shell text. False when refused."""
+    safe_url = safe.openable(url)
+    if safe_url is None:
+        return False
+    if command:
+        subprocess.Popen(
+            [*shlex.split(command), safe_url],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        return True
+    return webbrowser.open(safe_url)
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("tab", "cycle_panes", "Next pane", show=False, id="main.next-pane"),
+        Binding("shift+tab", "cycle_panes(-1)", "Previous pane", show=False, id="main.previous-pane"),
+        Binding("h,escape", "back", "Back", id="main.back"),
+        Binding("n", "next_unread", "Next unread", id="main.next-unread"),
+        Binding("p", "next_unread(False)", "Previous unread", show=False, id="main.previous-unread"),
+        Binding("o", "open_link", "Open in browser", id="main.open-link"),
+        Binding("m", "toggle_read", "Toggle read", show=False, id="main.toggle-read"),
+        Binding("A", "mark_source_read", "Mark source read", show=False, id="main.mark-source-read"),
+        Binding("r", "refresh_source", "Refresh", id="main.refresh"),
+        Binding("R", "refresh_all", "Refresh all", id="main.refresh-all"),
+        Binding("slash", "search", "Search", id="main.search"),
+        Binding("e", "show_error", "Source error", show=False, id="main.show-error"),
+        Binding("question_mark", "help", "Help", id="main.help"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.source_id: int | None = None
+        self.search_query = ""
+        self.story: Story | None = None
+        self.refreshing = False
+
+    @property
+    def reader(self) -> NewsReaderApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield SourceList(id="sources")
+            yield HeadlineList(id="headlines", clock=self.reader.clock)
+            yield ArticleView(id="article")
+        with Vertical(id="bottom"):
+            yield Input(placeholder="Search stories (Enter to search, Esc to cancel)", id="search")
+            yield Static("", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#sources").border_title = "Sources"
+        self.query_one("#headlines").border_title = "Headlines"
+        self.query_one("#article").border_title = "Story"
+        self.query_one("#search").display = False
+        self.load_sources()
+        self.load_headlines()
+        self.query_one(HeadlineList).focus()
+        if self.reader.offline:
+            self.set_status("Offline: reading the cache only.")
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def set_status(self, message: str) -> None:
+        self.query_one("#status", Static).update(Text(message))
+
+    @property
+    def headlines(self) -> HeadlineList:
+        return self.query_one(HeadlineList)
+
+    def _list_key(self) -> tuple[object, ...]:
+        return (self.source_id, self.search_query)
+
+    # -- workers: the store ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="sources")
+    def load_sources(self) -> None:
+        store = self.reader.store
+        self.post_message(SourcesLoaded(store.sources(), store.count_stories(unread_only=True)))
+
+    def _list_state(self, select_story: int | None, open_it: bool = False) -> HeadlinesLoaded:
+        """The headline list's contents with the cursor on `select_story` (runs in a worker thread)."""
+        store, key = self.reader.store, self._list_key()
+        source_id, query = self.source_id, self.search_query
+        if query:
+            rows = store.search(query, limit=PAGE)
+            cursor = next((i for i, s in enumerate(rows) if s.id == select_story), 0)
+            return HeadlinesLoaded(key, len(rows), {0: rows}, cursor)
+        pages = {0: store.headlines(source_id, 0, PAGE)}
+        cursor = 0
+        if select_story is not None:
+            cursor = store.position(select_story, source_id) or 0
+            if cursor // PAGE not in pages:
+                pages[cursor // PAGE] = store.headlines(source_id, cursor // PAGE * PAGE, PAGE)
+        total = store.count_stories(source_id)
+        return HeadlinesLoaded(key, total, pages, cursor, select_story if open_it else None)
+
+    @work(thread=True, exclusive=True, group="headlines")
+    def load_headlines(self, select_story: int | None = None) -> None:
+        self.post_message(self._list_state(select_story))
+
+    @work(thread=True, group="pages")
+    def load_page(self, key: tuple[object, ...], page: int) -> None:
+        source_id = key[0] if isinstance(key[0], int) else None
+        self.post_message(PageLoaded(key, page, self.reader.store.headlines(source_id, page * PAGE, PAGE)))
+
+    @work(thread=True, exclusive=True, group="story")
+    def load_story(self, story_id: int, mark_read: bool = True) -> None:
+        store = self.reader.store
+        if mark_read:
+            store.set_read(story_id)
+        story = store.story(story_id)
+        if story is not None:
+            self.post_message(StoryLoaded(story))
+
+    @work(thread=True, exclusive=True, group="story")
+    def jump_unread(self, forward: bool) -> None:
+        store = self.reader.store
+        current = self.headlines.current
+        found = store.next_unread(current.id if current else None, self.source_id, forward)
+        if found is None or found.id is None:
+            self.app.call_from_thread(self.set_status, "No more unread stories here.")
+            return
+        self.post_message(self._list_state(found.id, open_it=True))
+
+    # -- workers: the network -------------------------------------------------------------------------
+
+    @work(exclusive=True, group="article")
+    async def fetch_article(self, story: Story) -> None:
+        self.set_status("Fetching the whole story…")
+        async with Fetcher(self.reader.config.network) as fetcher:
+            refresher = Refresher(self.reader.store, fetcher, self.reader.config)
+            _, error = await refresher.load_article(story)
+        self.set_status(f"Could not fetch the whole story: {safe.line(error)}" if error else "")
+        if story.id is not None and self.story is not None and self.story.id == story.id:
+            self.load_story(story.id, mark_read=False)
+
+    @work(exclusive=True, group="article")
+    async def open_related(self, url: str) -> None:
+        store = self.reader.store
+        cached = await asyncio.to_thread(store.story_by_url, url)
+        if cached is not None:
+            self.post_message(StoryLoaded(cached))
+            return
+        if self.reader.offline:
+            self.set_status("That story is not in the cache, and the reader is offline.")
+            return
+        self.set_status("Fetching the related story…")
+        try:
+            async with Fetcher(self.reader.config.network) as fetcher:
+                article = await article_of(fetcher, url)
+        except FetchError as exc:
+            self.set_status(f"Could not fetch it: {safe.line(exc)}")
+            return
+        self.set_status("")
+        story = Story(
+            key=url,
+            title=article.title or url,
+            url=url,
+            authors=article.authors,
+            published=article.published,
+            source_title=article.site,
+            article=article,
+        )
+        self.post_message(StoryLoaded(story))
+
+    @work(exclusive=True, group="refresh")
+    async def run_refresh(self, only: Source | None = None) -> None:
+        if self.reader.offline:
+            self.set_status("Offline: not refreshing (start without --offline to fetch).")
+            return
+        store = self.reader.store
+        sources = [only] if only else await asyncio.to_thread(store.sources)
+        if not sources:
+            self.set_status("No sources yet: add one with `newsreader add URL`.")
+            return
+        self.refreshing = True
+        done = 0
+
+        def progress(outcome: Outcome) -> None:
+            nonlocal done
+            done += 1
+            self.post_message(RefreshProgress(done, len(sources), outcome))
+
+        self.set_status(f"Refreshing 0/{len(sources)}…")
+        try:
+            async with Fetcher(self.reader.config.network) as fetcher:
+                refresher = Refresher(store, fetcher, self.reader.config, on_outcome=progress)
+                outcomes = await refresher.refresh_all(sources)
+        finally:
+            self.refreshing = False
+        self.post_message(RefreshFinished(outcomes))
+
+    # -- results --------------------------------------------------------------------------------------
+
+    def on_sources_loaded(self, message: SourcesLoaded) -> None:
+        self.query_one(SourceList).show(message.sources, message.total_unread)
+
+    def on_headlines_loaded(self, message: HeadlinesLoaded) -> None:
+        if message.key != self._list_key():
+            return  # the reader has moved on to another list
+        single_source = self.source_id is not None and not self.search_query
+        self.headlines.show(message.key, message.total, message.pages, message.cursor, show_source=not single_source)
+        if message.open_story is not None:
+            self.load_story(message.open_story)
+
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        self.headlines.add_page(message.key, message.page, message.rows)
+
+    def on_story_loaded(self, message: StoryLoaded) -> None:
+        story = message.story
+        self.story = story
+        self.query_one(ArticleView).show(present(story))
+        if story.id is not None:
+            self.headlines.set_read(story.id, story.read)
+            self.load_sources()
+        wants_page = story.article is None and story.url and not story.content
+        if wants_page and not self.reader.offline and story.id is not None and not story.article_error:
+            self.fetch_article(story)
+
+    def on_refresh_progress(self, message: RefreshProgress) -> None:
+        line = f"Refreshing {message.done}/{message.total}…"
+        if message.outcome is not None:
+            line += f"  {message.outcome.describe()}"
+        self.set_status(line)
+        self.load_sources()
+
+    def on_refresh_finished(self, message: RefreshFinished) -> None:
+        new = sum(o.new for o in message.outcomes)
+        failed = [o for o in message.outcomes if o.status == "error"]
+        summary = f"Refreshed {len(message.outcomes)} sources: {new} new."
+        if failed:
+            summary += f" {len(failed)} failed (marked ! in Sources; press e there to see why)."
+        self.set_status(summary)
+        current = self.headlines.current
+        self.load_sources()
+        self.load_headlines(select_story=current.id if current else None)
+
+    # -- what the panes report ------------------------------------------------------------------------
+
+    @on(SourceList.Chosen)
+    def source_chosen(self, message: SourceList.Chosen) -> None:
+        if message.source_id == self.source_id and not self.search_query:
+            return
+        self.source_id = message.source_id
+        self.search_query = ""
+        self.load_headlines()
+
+    @on(SourceList.OptionSelected, "#sources")
+    def source_entered(self) -> None:
+        self.headlines.focus()
+
+    @on(HeadlineList.NeedPage)
+    def page_needed(self, message: HeadlineList.NeedPage) -> None:
+        if message.key == self._list_key() and not self.search_query:
+            self.load_page(message.key, message.page)
+
+    @on(HeadlineList.Opened)
+    def story_opened(self, message: HeadlineList.Opened) -> None:
+        if message.story.id is not None:
+            self.load_story(message.story.id)
+            self.query_one(ArticleView).focus()
+
+    @on(RelatedList.Chosen)
+    def related_chosen(self, message: RelatedList.Chosen) -> None:
+        self.open_related(message.related.url)
+
+    @on(Markdown.LinkClicked)
+    def link_clicked(self, message: Markdown.LinkClicked) -> None:
+        message.prevent_default()
+        self._open(message.href)
+
+    @on(Input.Submitted, "#search")
+    def search_submitted(self, message: Input.Submitted) -> None:
+        search = self.query_one("#search", Input)
+        search.display = False
+        query = message.value.strip()
+        if query:
+            self.search_query = query
+            self.query_one("#headlines").border_title = f"Search: {safe.line(query)}"
+            self.load_headlines()
+        self.headlines.focus()
+
+    # -- actions --------------------------------------------------------------------------------------
+
+    def _panes(self) -> list[SourceList | HeadlineList | ArticleView]:
+        return [self.query_one(SourceList), self.headlines, self.query_one(ArticleView)]
+
+    def action_cycle_panes(self, step: int = 1) -> None:
+        panes = self._panes()
+        focused = self.focused
+        index = next((i for i, p in enumerate(panes) if focused is p or (focused and p in focused.ancestors)), -1)
+        panes[(index + step) % len(panes)].focus()
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.display:
+            search.display = False
+            self.headlines.focus()
+            return
+        focused = self.focused
+        article = self.query_one(ArticleView)
+        if focused is article or (focused is not None and article in focused.ancestors):
+            self.headlines.focus()
+        elif self.search_query:
+            self.search_query = ""
+            self.query_one("#headlines").border_title = "Headlines"
+            self.load_headlines()
+        elif focused is self.headlines:
+            self.query_one(SourceList).focus()
+
+    def action_next_unread(self, forward: bool = True) -> None:
+        self.jump_unread(forward)
+
+    def _open(self, url: str) -> None:
+        if not open_in_browser(url, self.reader.config.browser):
+            self.set_status(f"Not opening {safe.url(url)[:80]}: only http and https links are opened.")
+
+    def action_open_link(self) -> None:
+        story = self.story or self.headlines.current
+        if story is None or not story.url:
+            self.set_status("No link to open.")
+            return
+        self._open(story.url)
+
+    def action_toggle_read(self) -> None:
+        story = self.headlines.current
+        if story is None or story.id is None:
+            return
+        story.read = not story.read
+        self.headlines.set_read(story.id, story.read)
+        self._save_read(story.id, story.read)
+
+    @work(thread=True, group="read")
+    def _save_read(self, story_id: int, read: bool) -> None:
+        self.reader.store.set_read(story_id, read)
+        self.load_sources()
+
+    def action_mark_source_read(self) -> None:
+        self._mark_all_read(self.source_id)
+
+    @work(thread=True, group="read")
+    def _mark_all_read(self, source_id: int | None) -> None:
+        self.reader.store.mark_source_read(source_id)
+        self.load_sources()
+        self.load_headlines()
+
+    def action_refresh_source(self) -> None:
+        source = self.query_one(SourceList).current
+        if source is None and self.source_id is not None:
+            source = self.query_one(SourceList).sources.get(self.source_id)
+        self.run_refresh(source)
+
+    def action_refresh_all(self) -> None:
+        self.run_refresh(None)
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.value = self.search_query
+        search.focus()
+
+    def action_show_error(self) -> None:
+        source = self.query_one(SourceList).current
+        if source is None and self.source_id is not None:
+            source = self.query_one(SourceList).sources.get(self.source_id)
+        if source is None or not (source.error or source.warning):
+            self.set_status("This source has no error.")
+            return
+        self.app.push_screen(ErrorScreen(source))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())

@@ -1,0 +1,134 @@
+"""The article pane: header, photo caption, body, numbered links, related headlines (selectable)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from newsreader.model import Related
+from newsreader.render import Presented
+
+EMPTY = "Select a headline and press Enter to read it."
+
+
+class RelatedList(OptionList):
+    """Related headlines from the story's page; choosing one opens it in the reader."""
+
+    DEFAULT_CSS = """
+    RelatedList { height: auto; max-height: 100%; border: none; padding: 0; background: transparent; }
+    """
+
+    @dataclass
+    class Chosen(Message):
+        related: Related
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.items: list[Related] = []
+
+    def show(self, related: list[Related]) -> None:
+        self.items = related
+        self.clear_options()
+        self.add_options([Option(Text(f"→ {r.title}", no_wrap=False)) for r in related])
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(self.Chosen(self.items[event.option_index]))
+
+
+class ArticleView(VerticalScroll, can_focus=True):
+    """Renders a Presented story; every string in it has already passed safe.py."""
+
+    BINDINGS = [
+        Binding("space", "page_down", "Page down", show=False, id="article.page-down"),
+        Binding("b", "page_up", "Page up", show=False, id="article.page-up"),
+        Binding("j", "scroll_down", "Scroll down", show=False, id="article.down"),
+        Binding("k", "scroll_up", "Scroll up", show=False, id="article.up"),
+        Binding("g", "scroll_home", "Top", show=False, id="article.top"),
+        Binding("G", "scroll_end", "Bottom", show=False, id="article.bottom"),
+    ]
+
+    DEFAULT_CSS = """
+    ArticleView {
+        padding: 0 1;
+        & > #article-header { margin: 1 0 0 0; }
+        & > #article-caption { color: $text-muted; text-style: italic; margin: 1 0 0 0; }
+        & > #article-note { color: $warning; margin: 1 0 0 0; }
+        & > #article-body { margin: 1 0 0 0; padding: 0; background: transparent; }
+        & > .section-title { color: $accent; text-style: bold; margin: 1 0 0 0; }
+        & > #article-links { color: $text-muted; }
+        & > .-hidden { display: none; }
+    }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.presented: Presented | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(EMPTY, style="dim"), id="article-header", markup=False)
+        yield Static("", id="article-caption", markup=False, classes="-hidden")
+        yield Static("", id="article-note", markup=False, classes="-hidden")
+        yield Markdown("", id="article-body", open_links=False)
+        yield Static("Links", classes="section-title -hidden", id="links-title", markup=False)
+        yield Static("", id="article-links", markup=False, classes="-hidden")
+        yield Static("Related", classes="section-title -hidden", id="related-title", markup=False)
+        yield RelatedList(id="related", classes="-hidden")
+
+    @staticmethod
+    def header(p: Presented) -> Text:
+        text = Text()
+        text.append(p.title + "\n", style="bold")
+        meta = []
+        if p.authors:
+            meta.append("By " + ", ".join(p.authors))
+        if p.published:
+            meta.append(p.published.astimezone().strftime("%a %d %b %Y %H:%M"))
+        meta += [v for v in (p.source or p.site, p.section) if v]
+        if p.reading_minutes:
+            meta.append(f"{p.reading_minutes} min read")
+        text.append(" · ".join(meta), style="italic")
+        if p.url:
+            text.append("\n" + p.url, style="dim underline")
+        return text
+
+    def _toggle(self, selector: str, show: bool) -> None:
+        self.query_one(selector).set_class(not show, "-hidden")
+
+    def show(self, p: Presented | None) -> None:
+        self.presented = p
+        header = self.query_one("#article-header", Static)
+        if p is None:
+            header.update(Text(EMPTY, style="dim"))
+            self.query_one("#article-body", Markdown).update("")
+            for selector in (
+                "#article-caption",
+                "#article-note",
+                "#links-title",
+                "#article-links",
+                "#related-title",
+                "#related",
+            ):
+                self._toggle(selector, False)
+            return
+        header.update(self.header(p))
+        self.query_one("#article-caption", Static).update(Text(p.caption))
+        self._toggle("#article-caption", bool(p.caption))
+        self.query_one("#article-note", Static).update(Text(p.note))
+        self._toggle("#article-note", bool(p.note))
+        self.query_one("#article-body", Markdown).update(p.body or "*No text.*")
+        links = Text("\n".join(f"{i:>3}. {url}" for i, url in enumerate(p.links, 1)))
+        self.query_one("#article-links", Static).update(links)
+        self._toggle("#links-title", bool(p.links))
+        self._toggle("#article-links", bool(p.links))
+        self.query_one("#related", RelatedList).show(p.related)
+        self._toggle("#related-title", bool(p.related))
+        self._toggle("#related", bool(p.related))
+        self.scroll_home(animate=False)

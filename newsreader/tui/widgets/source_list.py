@@ -1,0 +1,78 @@
+"""The sources pane: "All stories" first, then each source with its unread count; sources in error marked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from newsreader import safe
+from newsreader.model import Source
+
+ALL = "all"
+
+
+class SourceList(OptionList):
+    """Sources to choose from; posts Chosen with a source id, or None for every source."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="sources.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="sources.up"),
+        Binding("l", "select", "Open", show=False, id="sources.open"),
+    ]
+
+    DEFAULT_CSS = """
+    SourceList {
+        height: 1fr;
+        max-height: 100%;
+        & > .option-list--option { padding: 0 0; }
+    }
+    """
+
+    @dataclass
+    class Chosen(Message):
+        source_id: int | None
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.sources: dict[int, Source] = {}
+
+    @staticmethod
+    def _label(name: str, unread: int, error: bool) -> Text:
+        label = Text(no_wrap=True, overflow="ellipsis")
+        label.append("! " if error else "  ", style="bold red" if error else "")
+        label.append(name, style="bold" if unread else "")
+        if unread:
+            label.append(f" {unread}", style="dim")
+        return label
+
+    def show(self, sources: list[Source], total_unread: int) -> None:
+        """Replace the list, keeping the highlighted entry where it still exists."""
+        keep = self.highlighted_id
+        self.sources = {s.id: s for s in sources if s.id is not None}
+        options = [Option(self._label("All stories", total_unread, False), id=ALL)]
+        options += [Option(self._label(safe.line(s.name), s.unread, bool(s.error)), id=str(s.id)) for s in sources]
+        self.clear_options()
+        self.add_options(options)
+        ids = [o.id for o in options]
+        self.highlighted = ids.index(keep) if keep in ids else 0
+
+    @property
+    def highlighted_id(self) -> str | None:
+        if self.highlighted is None or not self.option_count:
+            return None
+        return self.get_option_at_index(self.highlighted).id
+
+    @property
+    def current(self) -> Source | None:
+        ident = self.highlighted_id
+        return self.sources.get(int(ident)) if ident and ident != ALL else None
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        ident = event.option.id
+        self.post_message(self.Chosen(None if ident in (None, ALL) else int(ident)))

@@ -19,6 +19,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
+from newsreader import safe
 from newsreader.model import Article, Image, Related
 
 ARTICLE_TYPES = {
@@ -355,7 +356,7 @@ def _parse(text: str) -> Any:
 
 def extract_article(html: str | bytes, url: str, content_type: str | None = None) -> Article:
     """Everything the reader shows of a story's page. Never raises: junk in, a sparse Article out."""
-    text = decode_html(html, content_type)
+    text = safe.block(decode_html(html, content_type))  # before parsing: see render.present
     tree = _parse(text) if text.strip() else None
     if tree is None:
         return Article(url=url)

@@ -56,7 +56,8 @@ def present(story: Story) -> Presented:
     if article is not None and article.text.strip():
         body = article.text
     else:
-        body = html_to_markdown(story.content or story.summary, story.url)
+        # Cleaned before parsing: an HTML parser drops a lone ESC but would leave the rest of its sequence.
+        body = html_to_markdown(safe.block(story.content or story.summary), story.url)
     note = ""
     if article is None and story.article_error:
         note = (

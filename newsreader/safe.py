@@ -37,6 +37,40 @@ def _is_unsafe(ch: str) -> bool:
     return cat == "Cf" and ch not in _KEEP_FORMAT
 
 
+def _unsafe_class(keep: str = "") -> str:
+    """A regex character class of every control and format character, as ranges (fast to match)."""
+    # The blocks where Unicode puts control and format characters (the property tests check none is missed).
+    blocks = (
+        0x0000,
+        0x0600,
+        0x0700,
+        0x0800,
+        0x1800,
+        0x2000,
+        0xFE00,
+        0xFF00,
+        0x11000,
+        0x13400,
+        0x1BC00,
+        0x1D100,
+        0xE0000,
+    )
+    planes = [range(start, start + 0x100) for start in blocks]
+    codes = [c for plane in planes for c in plane if _is_unsafe(chr(c)) and chr(c) not in keep]
+    ranges: list[tuple[int, int]] = []
+    for c in codes:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1] = (ranges[-1][0], c)
+        else:
+            ranges.append((c, c))
+    parts = (re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return "[" + "".join(parts) + "]"
+
+
+_UNSAFE_LINE = re.compile(_unsafe_class())  # for one line: every control character, newlines and tabs too
+_UNSAFE_BLOCK = re.compile(_unsafe_class(keep="\t\n"))
+
+
 def clean(text: object, *, multiline: bool = False) -> str:
     """Text safe for a terminal: escape sequences, control, bidi and format characters removed.
 
@@ -46,15 +80,16 @@ def clean(text: object, *, multiline: bool = False) -> str:
     if text is None:
         return ""
     s = text if isinstance(text, str) else str(text)
-    if s.isascii() and s.isprintable():
-        return s  # the common case: nothing to do
-    s = _SEQUENCES.sub("", s)
     if multiline:
-        s = s.replace("\r\n", "\n").replace("\r", "\n")
-        out = [ch for ch in s if ch in "\n\t" or not _is_unsafe(ch)]
-        return "".join(out)
-    out = [" " if ch in "\n\t\r" else ch for ch in s if ch in "\n\t\r" or not _is_unsafe(ch)]
-    return " ".join("".join(out).split())
+        if not _UNSAFE_BLOCK.search(s):
+            return s  # the common case, found at C speed
+        s = _SEQUENCES.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))
+        return _UNSAFE_BLOCK.sub("", s)
+    if not _UNSAFE_LINE.search(s):
+        return s
+    s = _SEQUENCES.sub("", s)
+    s = re.sub(r"[\t\n\r]", " ", s)
+    return " ".join(_UNSAFE_LINE.sub("", s).split())
 
 
 def line(text: object) -> str:

@@ -25,13 +25,6 @@ def story(n: int, **kw: object) -> Story:
     return Story(**fields)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "data" / "newsreader.db")
-    yield s
-    s.close()
-
-
 def test_new_database_is_versioned_and_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "n.db"
     Store(path).close()

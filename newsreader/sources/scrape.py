@@ -14,6 +14,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from newsreader import safe
 from newsreader.extract import decode_html
 from newsreader.model import ScrapeRule, Story
 
@@ -169,7 +170,7 @@ def scrape_headlines(
     html: str | bytes, url: str, rule: ScrapeRule | None = None, content_type: str | None = None
 ) -> list[Story]:
     """A listing page's headlines in page order, deduplicated by URL."""
-    text = decode_html(html, content_type) if isinstance(html, bytes) else html
+    text = safe.block(decode_html(html, content_type))
     tree = LexborHTMLParser(text)
     if rule is not None:
         return _by_rule(tree, url, rule)

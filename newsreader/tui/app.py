@@ -10,7 +10,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from newsreader import __version__
+from newsreader import __version__, safe
 from newsreader.config import Config
 from newsreader.store import Store
 from newsreader.tui.screens.main import MainScreen
@@ -41,7 +41,7 @@ class NewsReaderApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
         if self.notice:
-            self.notify(self.notice, severity="warning", timeout=15, markup=False)
+            self.notify(safe.line(self.notice), severity="warning", timeout=15, markup=False)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette offers every binding of the reader, from the same table as the help screen."""

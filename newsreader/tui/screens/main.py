@@ -111,7 +111,8 @@ class MainScreen(Screen[None]):
     # -- helpers ---------------------------------------------------------------------------------------
 
     def set_status(self, message: str) -> None:
-        self.query_one("#status", Static).update(Text(message))
+        # Status lines carry feed titles and server error text: through the gate, as plain text.
+        self.query_one("#status", Static).update(Text(safe.line(message)))
 
     @property
     def headlines(self) -> HeadlineList:

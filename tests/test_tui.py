@@ -1,0 +1,288 @@
+"""The reader driven as a person would, with Pilot, over a store on disk (and a feed on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pytest_httpserver import HTTPServer
+from rich.text import Text
+from werkzeug import Request, Response
+
+from newsreader.config import Config, NetworkConfig
+from newsreader.model import Story
+from newsreader.store import Store
+from newsreader.tui.app import NewsReaderApp
+from newsreader.tui.screens.dialogs import ErrorScreen, HelpScreen, binding_table
+from newsreader.tui.screens.main import MainScreen
+from newsreader.tui.widgets.article_view import ArticleView
+from newsreader.tui.widgets.headline_list import HeadlineList
+from newsreader.tui.widgets.source_list import SourceList
+
+SIZE = (120, 36)
+SEED_TITLE = "President Toqayev to Meet Putin in Moscow on November 12"
+
+
+def make_app(store: Store, clock: Callable[[], datetime], **kw: Any) -> NewsReaderApp:
+    config = Config(network=NetworkConfig(timeout=3, deadline=10))
+    return NewsReaderApp(store, config, clock=clock, offline=kw.pop("offline", True), **kw)
+
+
+async def settle(app: NewsReaderApp, pilot: Any) -> None:
+    """Let workers finish and their messages land."""
+    for _ in range(5):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def headline_list(app: NewsReaderApp) -> HeadlineList:
+    return app.screen.query_one(HeadlineList)
+
+
+def screen_text(app: NewsReaderApp) -> str:
+    """What the terminal would show, as text; escape characters would survive in it, styles do not."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def test_keys_move_through_headlines(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        heads = headline_list(app)
+        assert heads.total == 10 and heads.has_focus
+        await pilot.press("j", "j", "down")
+        assert heads.cursor == 3
+        await pilot.press("k")
+        assert heads.cursor == 2
+        await pilot.press("G")
+        assert heads.cursor == 9
+        await pilot.press("g")
+        assert heads.cursor == 0
+        assert heads.current is not None and heads.current.title == SEED_TITLE
+
+
+async def test_enter_opens_the_story_with_its_metadata_and_marks_it_read(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        view = app.screen.query_one(ArticleView)
+        assert view.has_focus
+        shown = view.presented
+        assert shown is not None
+        assert shown.title == SEED_TITLE and shown.authors == ["Elizaveta Azarenka"]
+        assert shown.caption == "Photo: screenshot from Akorda's video"
+        assert len(shown.related) == 20
+        text = screen_text(app)
+        assert "Photo: screenshot from Akorda" in text and "By Elizaveta Azarenka" in text
+        seed = demo_store.headlines()[0]
+        assert seed.title == SEED_TITLE and seed.read
+        sources = app.screen.query_one(SourceList)
+        assert "All stories 9" in str(sources.get_option_at_index(0).prompt)
+        await pilot.press("h")  # back to the list
+        assert headline_list(app).has_focus
+
+
+async def test_next_unread_skips_read_stories_and_m_toggles(demo_store: Store, clock: Any) -> None:
+    ids = [s.id for s in demo_store.headlines()]
+    demo_store.set_read([ids[1], ids[2]])  # type: ignore[list-item]
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n")  # from the first row: the next unread is row 3
+        await settle(app, pilot)
+        heads = headline_list(app)
+        assert heads.cursor == 3
+        assert app.screen.query_one(ArticleView).presented.title == demo_store.story(ids[3]).title  # type: ignore[union-attr]
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert heads.cursor == 0
+        heads.focus()
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert demo_store.story(ids[0]).read is False  # type: ignore[union-attr]
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert demo_store.story(ids[0]).read is True  # type: ignore[union-attr]
+
+
+async def test_tab_cycles_panes(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await pilot.press("tab")
+        assert screen.query_one(ArticleView).has_focus
+        await pilot.press("tab")
+        assert screen.query_one(SourceList).has_focus
+        await pilot.press("tab")
+        assert headline_list(app).has_focus
+
+
+async def test_choosing_a_source_filters_the_headlines(store: Store, clock: Any) -> None:
+    a = store.add_source("http://a.test/feed", title="Alpha")
+    b = store.add_source("http://b.test/feed", title="Beta")
+    store.save_stories(a.id, [Story(key=f"a{i}", title=f"Alpha story {i}") for i in range(3)])  # type: ignore[arg-type]
+    store.save_stories(b.id, [Story(key=f"b{i}", title=f"Beta story {i}") for i in range(5)])  # type: ignore[arg-type]
+    app = make_app(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert headline_list(app).total == 8
+        app.screen.query_one(SourceList).focus()
+        await pilot.press("j", "j")  # All stories -> Alpha -> Beta
+        await settle(app, pilot)
+        assert headline_list(app).total == 5
+        await pilot.press("enter")
+        assert headline_list(app).has_focus
+
+
+async def test_help_lists_every_binding(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=(120, 80)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for _, bindings in binding_table():
+            for binding in bindings:
+                assert binding.description in text, binding.description
+        assert all(b.id for _, bindings in binding_table() for b in bindings)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_search_shows_matching_stories(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"Leninsky", "enter")
+        await settle(app, pilot)
+        heads = headline_list(app)
+        assert heads.total == 1 and heads.current is not None and heads.current.title == SEED_TITLE
+        await pilot.press("escape")  # leave the search
+        await settle(app, pilot)
+        assert headline_list(app).total == 10
+
+
+async def test_hostile_text_shows_literally_and_no_escape_reaches_the_screen(store: Store, clock: Any) -> None:
+    src = store.add_source("http://evil.test/feed", title="Evil \x1b]2;pwned\x07 feed")
+    evil = Story(
+        key="1",
+        title="[bold]x[/] \x1b]52;c;ZXZpbA==\x07 clip \x1b[31mred\x1b[0m \u202eevil\u202c [link=file:///etc]y[/link]",
+        url="javascript:alert(1)",
+        authors=["\x9b31mMallory [i]"],
+        summary="<p>Body \x1b]8;;http://x\x1b\\\\link\x1b]8;;\x1b\\\\ and [red]markup[/red]</p>",
+    )
+    store.save_stories(src.id, [evil])  # type: ignore[arg-type]
+    app = make_app(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        shown = app.screen.query_one(ArticleView).presented
+        assert shown is not None
+        assert shown.title == "[bold]x[/] clip red evil [link=file:///etc]y[/link]"
+        assert shown.authors == ["Mallory [i]"]
+        text = screen_text(app)
+        for bad in ("\x1b", "\x9b", "\x07", "\u202e", "]52;", "]2;", "]8;"):
+            assert bad not in text
+        assert "[bold]x[/]" in text and "[red]markup[/red]" in text
+        await pilot.press("o")  # a javascript: link is refused, never opened
+        await pilot.pause()
+        status = app.screen.query_one("#status").render()
+        assert "only http and https links are opened" in str(status)
+
+
+def slow_feed(items: int, delay: float) -> Callable[[Request], Response]:
+    body = "".join(
+        f"<item><title>Fresh story {i}</title><link>http://127.0.0.1/{i}</link><guid>fresh-{i}</guid></item>"
+        for i in range(items)
+    )
+    xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Fresh</title>{body}</channel></rss>'
+
+    def handler(request: Request) -> Response:
+        time.sleep(delay)
+        return Response(xml, content_type="application/rss+xml")
+
+    return handler
+
+
+async def test_refresh_lands_new_stories_while_keys_keep_working(
+    store: Store, clock: Any, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_handler(slow_feed(3, 0.6))
+    httpserver.expect_request("/broken.xml").respond_with_data("nope", status=500)
+    store.add_source(httpserver.url_for("/feed.xml"), title="Fresh", full_text=False)
+    store.add_source(httpserver.url_for("/broken.xml"), title="Broken", full_text=False)
+    old = store.add_source("http://old.test/feed", title="Old", full_text=False)
+    store.save_stories(old.id, [Story(key=str(i), title=f"Old story {i}") for i in range(5)])  # type: ignore[arg-type]
+    app = make_app(store, clock, offline=False)
+    app.store.record_refresh(old.id, backoff_until=datetime(2999, 1, 1, tzinfo=clock().tzinfo))  # type: ignore[arg-type]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R")
+        started = time.monotonic()
+        await pilot.press("j", "j")  # typing goes on while the slow feed is fetched
+        assert headline_list(app).cursor == 2 and time.monotonic() - started < 0.5
+        assert "Refreshing" in str(app.screen.query_one("#status").render())
+        await settle(app, pilot)
+        assert headline_list(app).total == 8
+        status = str(app.screen.query_one("#status").render())
+        assert "Refreshed 3 sources: 3 new. 1 failed" in status
+        sources = app.screen.query_one(SourceList)
+        labels = [str(sources.get_option_at_index(i).prompt) for i in range(sources.option_count)]
+        assert "! Broken" in labels[1]
+        sources.focus()
+        sources.highlighted = 1
+        await settle(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorScreen)
+        assert "HTTP 500 INTERNAL SERVER ERROR" in screen_text(app).upper()
+
+
+async def test_offline_never_fetches(store: Store, clock: Any, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data("<rss/>")
+    store.add_source(httpserver.url_for("/feed.xml"), title="Feed")
+    app = make_app(store, clock, offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R", "r")
+        await settle(app, pilot)
+        assert "Offline: not refreshing" in str(app.screen.query_one("#status").render())
+    assert httpserver.log == []
+
+
+async def test_opening_a_teaser_fetches_the_whole_story_on_demand(
+    store: Store, clock: Any, httpserver: HTTPServer
+) -> None:
+    from tests.site_server import KZ_SITE
+
+    page = (KZ_SITE / "news" / "toqayev-to-meet-putin-in-moscow.html").read_text(encoding="utf-8")
+    httpserver.expect_request("/story.html").respond_with_data(page, content_type="text/html; charset=utf-8")
+    src = store.add_source("http://feed.test/rss", title="Teasers")
+    teaser = Story(key="t", title=SEED_TITLE, url=httpserver.url_for("/story.html"), summary="Only a teaser.")
+    store.save_stories(src.id, [teaser])  # type: ignore[arg-type]
+    app = make_app(store, clock, offline=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        shown = app.screen.query_one(ArticleView).presented
+        assert shown is not None and shown.caption == "Photo: screenshot from Akorda's video"
+        assert "Oral (Uralsk)" in shown.body
+    stored = store.story_by_url(httpserver.url_for("/story.html"))
+    assert stored is not None and stored.article is not None and stored.read
+
+
+def test_header_is_plain_text_not_markup() -> None:
+    from newsreader.render import Presented
+
+    header = ArticleView.header(Presented(title="[b]t[/b]", authors=["[i]a"]))
+    assert isinstance(header, Text) and header.plain.startswith("[b]t[/b]\nBy [i]a")

@@ -286,3 +286,18 @@ def test_header_is_plain_text_not_markup() -> None:
 
     header = ArticleView.header(Presented(title="[b]t[/b]", authors=["[i]a"]))
     assert isinstance(header, Text) and header.plain.startswith("[b]t[/b]\nBy [i]a")
+
+
+async def test_related_headline_opens_as_a_story(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")  # the seed story, whose first related headline is cached
+        await settle(app, pilot)
+        await pilot.press("tab")  # article -> its related headlines
+        assert app.focused is app.screen.query_one("#related")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        shown = app.screen.query_one(ArticleView).presented
+        assert shown is not None and shown.title == "Damaged Baikonur Launch Pad Facility Restored After 2025 Collapse"
+        assert shown.caption.startswith("Photo:")

@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Markdown, Static
 
 from newsreader import safe
@@ -61,7 +62,9 @@ def open_in_browser(url: str, command: str = "") -> bool:
 
 class MainScreen(Screen[None]):
     BINDINGS = [
-        Binding("tab", "cycle_panes", "Next pane", show=False, id="main.next-pane"),
+        Binding(
+            "tab", "cycle_panes", "Next pane (then the story's related headlines)", show=False, id="main.next-pane"
+        ),
         Binding("shift+tab", "cycle_panes(-1)", "Previous pane", show=False, id="main.previous-pane"),
         Binding("h,escape", "back", "Back", id="main.back"),
         Binding("n", "next_unread", "Next unread", id="main.next-unread"),
@@ -333,14 +336,17 @@ class MainScreen(Screen[None]):
 
     # -- actions --------------------------------------------------------------------------------------
 
-    def _panes(self) -> list[SourceList | HeadlineList | ArticleView]:
-        return [self.query_one(SourceList), self.headlines, self.query_one(ArticleView)]
+    def _panes(self) -> list[Widget]:
+        related = self.query_one(RelatedList)
+        panes: list[Widget] = [self.query_one(SourceList), self.headlines, self.query_one(ArticleView)]
+        return [*panes, related] if related.display and related.option_count else panes
 
     def action_cycle_panes(self, step: int = 1) -> None:
         panes = self._panes()
-        focused = self.focused
-        index = next((i for i, p in enumerate(panes) if focused is p or (focused and p in focused.ancestors)), -1)
+        index = panes.index(self.focused) if self.focused in panes else -1
         panes[(index + step) % len(panes)].focus()
+        if isinstance(self.focused, RelatedList):
+            self.focused.scroll_visible()
 
     def action_back(self) -> None:
         search = self.query_one("#search", Input)
@@ -350,7 +356,7 @@ class MainScreen(Screen[None]):
             return
         focused = self.focused
         article = self.query_one(ArticleView)
-        if focused is article or (focused is not None and article in focused.ancestors):
+        if focused is article or isinstance(focused, RelatedList):
             self.headlines.focus()
         elif self.search_query:
             self.search_query = ""

@@ -22,7 +22,10 @@ class RelatedList(OptionList):
     """Related headlines from the story's page; choosing one opens it in the reader."""
 
     DEFAULT_CSS = """
-    RelatedList { height: auto; max-height: 100%; border: none; padding: 0; background: transparent; }
+    RelatedList {
+        height: auto; max-height: 1000; border: none; padding: 0; background: transparent;
+        &:focus { border: none; background-tint: $foreground 0%; }
+    }
     """
 
     @dataclass

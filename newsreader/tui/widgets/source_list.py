@@ -41,13 +41,18 @@ class SourceList(OptionList):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.sources: dict[int, Source] = {}
 
-    @staticmethod
-    def _label(name: str, unread: int, error: bool) -> Text:
+    LABEL_WIDTH = 22  # the pane's inner width in app.tcss
+
+    @classmethod
+    def _label(cls, name: str, unread: int, error: bool) -> Text:
+        count = f" {unread}" if unread else ""
+        room = cls.LABEL_WIDTH - 2 - len(count)
+        if len(name) > room:
+            name = name[: room - 1] + "…"
         label = Text(no_wrap=True, overflow="ellipsis")
         label.append("! " if error else "  ", style="bold red" if error else "")
-        label.append(name, style="bold" if unread else "")
-        if unread:
-            label.append(f" {unread}", style="dim")
+        label.append(name.ljust(room), style="bold" if unread else "")
+        label.append(count, style="dim")
         return label
 
     def show(self, sources: list[Source], total_unread: int) -> None:

@@ -40,6 +40,7 @@ class RelatedList(OptionList):
         self.items = related
         self.clear_options()
         self.add_options([Option(Text(f"→ {r.title}", no_wrap=False)) for r in related])
+        self.highlighted = 0 if related else None
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

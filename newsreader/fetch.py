@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -97,7 +98,8 @@ class Fetcher:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(self.cfg.timeout, connect=min(self.cfg.timeout, 10.0)),
             follow_redirects=False,  # followed by hand: scheme checks, loop detection, a limit
-            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate, br"},
+            # Only encodings we decompress ourselves, with a bound on the output (see _Inflater).
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
             limits=httpx.Limits(max_connections=max(self.cfg.concurrency * 2, 10), max_keepalive_connections=20),
             transport=transport,
         )
@@ -157,17 +159,24 @@ class Fetcher:
 
     async def _read_capped(self, resp: httpx.Response) -> bytes:
         cap = self.cfg.max_bytes
+        too_large = f"too large (over the {cap / 1048576:.1f} MiB limit)"
         declared = resp.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap and "content-encoding" not in resp.headers:
-            raise FetchError(f"too large ({int(declared) / 1048576:.1f} MiB; the limit is {cap / 1048576:.1f} MiB)")
+        if declared.isdigit() and int(declared) > cap:
+            raise FetchError(too_large)
+        inflater = _Inflater(resp.headers.get("content-encoding", ""), cap)
         chunks: list[bytes] = []
         size = 0
-        # iter_bytes yields decompressed bytes, so this also stops gzip/deflate/brotli bombs early.
-        async for chunk in resp.aiter_bytes():
+        # Raw bytes, decompressed here with a bound on each step's output: a bomb stops at the cap, not after.
+        async for raw in resp.aiter_raw():
+            chunk = inflater.feed(raw)
             size += len(chunk)
             if size > cap:
-                raise FetchError(f"too large (over the {cap / 1048576:.1f} MiB limit)")
+                raise FetchError(too_large)
             chunks.append(chunk)
+        tail = inflater.finish()
+        if size + len(tail) > cap:
+            raise FetchError(too_large)
+        chunks.append(tail)
         return b"".join(chunks)
 
     @staticmethod
@@ -181,3 +190,37 @@ class Fetcher:
             last_modified=resp.headers.get("last-modified", ""),
             headers=dict(resp.headers),
         )
+
+
+class _Inflater:
+    """gzip/deflate decoding that never produces more than `cap` bytes, however small the input."""
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip() and c.strip().lower() != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise FetchError(f"the server used an encoding we did not ask for ({encoding})")
+        self.coding = codings[0] if codings else ""
+        self.cap = cap
+        self._raw_deflate = False
+        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS) if self.coding in ("gzip", "x-gzip") else None
+        if self.coding == "deflate":
+            self._z = zlib.decompressobj()
+
+    def feed(self, data: bytes) -> bytes:
+        if self._z is None:
+            return data
+        try:
+            out = self._z.decompress(data, self.cap + 1)
+        except zlib.error:
+            if self.coding == "deflate" and not self._raw_deflate:
+                # Some servers send raw deflate without the zlib header.
+                self._raw_deflate = True
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.feed(data)
+            raise FetchError("the response could not be decompressed") from None
+        if self._z.unconsumed_tail:
+            raise FetchError(f"too large (over the {self.cap / 1048576:.1f} MiB limit once decompressed)")
+        return out
+
+    def finish(self) -> bytes:
+        return self._z.flush() if self._z is not None else b""

@@ -22,7 +22,7 @@ from newsreader.model import Article, Source, Story
 from newsreader.sources.discover import find_feeds, sniff
 from newsreader.sources.feed import FeedError, ParsedFeed, parse_feed
 from newsreader.sources.scrape import rule_for, scrape_headlines
-from newsreader.store import Store
+from newsreader.store import Store, StoreError
 
 T = TypeVar("T")
 
@@ -130,6 +130,8 @@ class Refresher:
             except FeedError as exc:
                 outcome.status, outcome.error = "error", str(exc)
                 await self._db(self.store.record_refresh, source.id, error=outcome.error)
+            except StoreError as exc:
+                outcome.status, outcome.error = "error", str(exc)  # e.g. disk full: nothing of it was saved
         if full_text and self.config.full_text and source.full_text and outcome.status != "backing_off":
             await self._fetch_articles(source.id, outcome)
         return outcome

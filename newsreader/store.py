@@ -190,14 +190,21 @@ class Store:
                 raise StoreError(f"the database is busy or read-only: {exc}") from exc
             try:
                 yield self._con
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise StoreError(f"could not save to the database {self.path}: {exc}") from exc
             except BaseException:
-                self._con.execute("ROLLBACK")
+                self._rollback()
                 raise
             try:
                 self._con.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                self._con.execute("ROLLBACK")
-                raise StoreError(f"could not save to the database: {exc}") from exc
+                self._rollback()
+                raise StoreError(f"could not save to the database {self.path}: {exc}") from exc
+
+    def _rollback(self) -> None:
+        if self._con.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+            self._con.execute("ROLLBACK")
 
     def _read(self, sql: str, args: Iterable[object] = ()) -> list[sqlite3.Row]:
         with self._lock:

@@ -209,3 +209,18 @@ def test_a_database_left_by_an_unclean_exit_is_ours_not_foreign(tmp_path: Path) 
     assert store.notice == ""
     assert [s.title for s in store.headlines()] == ["kept"]
     store.close()
+
+
+def test_a_full_disk_is_a_clear_error_and_loses_nothing(store: Store) -> None:
+    from newsreader.store import StoreError
+
+    src = store.add_source("http://x.test/feed")
+    assert src.id is not None
+    store.save_stories(src.id, [story(1)])
+    store._con.execute("PRAGMA max_page_count = " + str(store._con.execute("PRAGMA page_count").fetchone()[0]))
+    big = [story(n, summary="x" * 5000) for n in range(2, 200)]
+    with pytest.raises(StoreError) as error:
+        store.save_stories(src.id, big)
+    assert "could not save to the database" in str(error.value) and "full" in str(error.value)
+    assert [s.title for s in store.headlines()] == ["Story 1"]  # the failed batch left nothing half-written
+    assert store.integrity_check() == "ok"

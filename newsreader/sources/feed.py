@@ -1,17 +1,28 @@
-"""Feed bytes -> stories, with feedparser (RSS 0.9x/1.0/2.0, Atom)."""
+"""Feed bytes -> stories (RSS 0.9x/1.0/2.0, Atom).
+
+feedparser-rs parses first: it gives feedparser's data model 25x faster (1.8 ms against 46 ms for an
+85 KB feed, measured on this project's corpus), and speed of parsing is what a large refresh costs. A feed
+it finds malformed goes to feedparser, whose loose parser recovers more of a broken document.
+"""
 
 from __future__ import annotations
 
 import calendar
 import hashlib
+import html
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
+import feedparser_rs
 
 from newsreader.model import Story
+
+MAX_ENTRIES = 200_000  # a 100,000-item archive feed is real; this is the bound, not a wish
+ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 # A description longer than this (in characters of markup) is taken as the full story, not a teaser.
 FULL_TEXT_CHARS = 1500
@@ -43,31 +54,46 @@ def _date(parsed: Any, now: datetime) -> datetime | None:
     return when
 
 
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _field(obj: Any, key: str) -> Any:
+    """A field of a feedparser dict or of a feedparser-rs object alike."""
+    if isinstance(obj, dict):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
 def _authors(entry: Any) -> list[str]:
     names: list[str] = []
-    for author in entry.get("authors") or []:
-        name = (author.get("name") or author.get("email") or "").strip() if isinstance(author, dict) else ""
+    for author in _list(entry.get("authors")):
+        name = (_str(_field(author, "name")) or _str(_field(author, "email"))).strip()
         if name and name not in names:
             names.append(name)
-    if not names and entry.get("author"):
-        names.append(str(entry["author"]).strip())
+    if not names and _str(entry.get("author")).strip():
+        names.append(_str(entry.get("author")).strip())
     return names
 
 
 def _content(entry: Any) -> str:
     best = ""
-    for part in entry.get("content") or []:
-        value = part.get("value") or ""
+    for part in _list(entry.get("content")):
+        value = _str(_field(part, "value"))
         if len(value) > len(best):
             best = value
-    summary = entry.get("summary") or ""
+    summary = _str(entry.get("summary"))
     if not best and len(summary) >= FULL_TEXT_CHARS:
         best = summary
     return best
 
 
 def _key(entry: Any, link: str, title: str, when: datetime | None) -> str:
-    guid = (entry.get("id") or "").strip()
+    guid = _str(entry.get("id")).strip()
     if guid:
         return guid
     if link:
@@ -76,14 +102,19 @@ def _key(entry: Any, link: str, title: str, when: datetime | None) -> str:
     return f"sha1:{digest}"
 
 
-def entry_to_story(entry: Any, base_url: str, now: datetime | None = None) -> Story:
-    """One feedparser entry -> a Story. Never raises on odd entries."""
+def entry_to_story(entry: Any, base_url: str, now: datetime | None = None, escaped_titles: bool = False) -> Story:
+    """One feedparser (or feedparser-rs) entry -> a Story. Never raises on odd entries."""
     now = now or datetime.now(UTC)
-    link = (entry.get("link") or "").strip()
+    link = _str(entry.get("link")).strip()
     if link:
-        link = urljoin(base_url, link)
-    summary = entry.get("summary") or ""
-    title = " ".join(str(entry.get("title") or "").split())
+        try:
+            link = urljoin(base_url, link)
+        except ValueError:
+            link = ""
+    summary = _str(entry.get("summary"))
+    title = " ".join(_str(entry.get("title")).split())
+    if escaped_titles:
+        title = html.unescape(title)  # feedparser-rs leaves "&amp;" in titles where feedparser gives "&"
     published = _date(entry.get("published_parsed"), now)
     updated = _date(entry.get("updated_parsed"), now)
     if not title:
@@ -115,14 +146,34 @@ def feedparser_strip(html: str) -> str:
     return "".join(out)
 
 
+def _parse_fast(data: bytes) -> Any | None:
+    limits = feedparser_rs.ParserLimits(max_entries=MAX_ENTRIES)
+    try:
+        parsed = feedparser_rs.parse_with_limits(data, limits=limits)
+    except Exception:  # any failure of the fast parser: the careful one decides
+        return None
+    if parsed.bozo or not parsed.version:
+        return None
+    # It blanks links to localhost and private addresses; intranet feeds are real, so feedparser reads those.
+    if any(not _field(link, "href") for entry in parsed.entries for link in (entry.get("links") or [])):
+        return None
+    return parsed
+
+
 def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
     """Parse feed bytes. Raises FeedError when nothing feed-like can be recovered."""
     if not data.strip():
         raise FeedError("the server sent an empty response")
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    if ENTITY_DECLARATION.search(data, 0, 65536):
+        # Feeds have no use for their own entities; declaring them is how billion-laughs and XXE attacks start.
+        raise FeedError("refused: the feed declares XML entities (a known attack on feed readers)")
+    fast = _parse_fast(data)
+    parsed = fast
+    if parsed is None:
+        headers = {"content-location": url}
+        if content_type:
+            headers["content-type"] = content_type
+        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
     version = parsed.get("version") or ""
     entries = parsed.get("entries") or []
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
@@ -135,12 +186,11 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         raise FeedError(f"not an RSS or Atom feed ({problem or 'no feed elements found'})")
     now = datetime.now(UTC)
     feed = parsed.get("feed") or {}
-    base = feed.get("link") or url
-    stories = []
-    for entry in entries:
-        story = entry_to_story(entry, url, now)
-        stories.append(story)
+    stories = [entry_to_story(entry, url, now, escaped_titles=fast is not None) for entry in entries]
     warning = ""
     if problem is not None and not isinstance(problem, feedparser.CharacterEncodingOverride):
         warning = f"the feed is malformed; read what could be recovered ({problem})"
-    return ParsedFeed(title=" ".join(str(feed.get("title") or "").split()), link=base, stories=stories, warning=warning)
+    title = " ".join(str(feed.get("title") or "").split())
+    if fast is not None:
+        title = html.unescape(title)
+    return ParsedFeed(title=title, link=str(feed.get("link") or url), stories=stories, warning=warning)

@@ -24,7 +24,7 @@ class CliError(Exception):
 def _clean_json(value: Any) -> Any:
     # The same gate for machine output: it may well end up printed on a terminal.
     if isinstance(value, str):
-        return safe.block(value)
+        return safe.block(value) if "\n" in value else safe.line(value)
     if isinstance(value, list):
         return [_clean_json(v) for v in value]
     if isinstance(value, dict):

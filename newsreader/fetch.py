@@ -68,10 +68,14 @@ def retry_after(value: str | None, now: datetime | None = None) -> datetime:
     return now + delay
 
 
-def _check_scheme(url: str) -> None:
+def _check_url(url: str) -> None:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise FetchError(f"refused to fetch a {scheme or 'relative'}: URL (only http and https)")
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise FetchError(f"bad URL ({exc})") from None
 
 
 def _describe(exc: BaseException) -> str:
@@ -83,6 +87,8 @@ def _describe(exc: BaseException) -> str:
         return f"could not connect ({str(exc) or 'refused'})"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"the server broke the connection ({exc})"
+    if isinstance(exc, httpx.ReadError):
+        return f"the connection failed mid-response ({str(exc) or 'reset by the server'})"
     if isinstance(exc, httpx.DecodingError):
         return "the response could not be decompressed"
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
@@ -121,7 +127,11 @@ class Fetcher:
                 return await self._get(url, etag, last_modified, accept)
         except TimeoutError:
             raise FetchError(f"gave up after {self.cfg.deadline:g} s (the server is too slow)") from None
-        except httpx.HTTPError as exc:
+        except httpx.InvalidURL:
+            # Not an HTTPError; httpx raises it for a redirect it is not even following. (Our own URLs are
+            # checked before they are requested, so this is always the server's Location.)
+            raise FetchError("refused a redirect to something that is not an http(s) URL") from None
+        except (httpx.HTTPError, httpx.StreamError) as exc:
             raise FetchError(_describe(exc)) from None
 
     async def _get(self, url: str, etag: str, last_modified: str, accept: str) -> Response:
@@ -132,7 +142,7 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         for _ in range(self.cfg.max_redirects + 1):
-            _check_scheme(url)
+            _check_url(url)
             if url in seen:
                 raise FetchError("redirect loop")
             seen.add(url)

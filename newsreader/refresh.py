@@ -107,7 +107,10 @@ class Refresher:
 
         async def one(source: Source) -> Outcome:
             async with gate:
-                outcome = await self.refresh_source(source, full_text=full_text)
+                try:
+                    outcome = await self.refresh_source(source, full_text=full_text)
+                except Exception as exc:  # a bug of ours must cost one source, never the run
+                    outcome = Outcome(source.url, source.title, "error", error=f"unexpected failure: {exc!r}")
             if self.on_outcome:
                 self.on_outcome(outcome)
             return outcome
@@ -203,8 +206,8 @@ class Refresher:
         kind = sniff(resp.content, resp.content_type)
         if kind == "empty":
             raise SubscribeError(f"{url}: the server sent an empty response")
-        if kind == "json":
-            raise SubscribeError(f"{url}: this is JSON, not an RSS or Atom feed or a web page")
+        if kind == "json":  # a JSON Feed is a feed; other JSON gets parse_feed's clear error
+            return await self._subscribe_feed(url, resp=resp)
         if kind == "html" and not scrape:
             feeds = find_feeds(resp.content, resp.url)
             if feeds:

@@ -1,0 +1,218 @@
+"""Hostile input and faults: a loopback server misbehaving in every way we know, all in one refresh run.
+
+Each source's outcome is asserted exactly, and the good sources refreshed in the same run must have landed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from newsreader.cli import main
+from newsreader.config import Config, NetworkConfig
+from newsreader.fetch import Fetcher
+from newsreader.refresh import Outcome, Refresher
+from newsreader.store import Store
+from newsreader.tui.screens.main import open_in_browser
+from tests.hostile_server import Handler, HostileServer
+
+CONFIG = Config(network=NetworkConfig(timeout=1.0, deadline=2.5, max_bytes=1024 * 1024, concurrency=64, per_host=64))
+
+EXPECTED: dict[str, tuple[str, int, str]] = {
+    # path: (status, new stories, error starts with)
+    "/good.xml": ("ok", 3, ""),
+    "/good-atom.xml": ("ok", 2, ""),
+    "/jsonfeed.json": ("ok", 1, ""),
+    "/drip.xml": ("error", 0, "gave up after 2.5 s (the server is too slow)"),
+    "/stall.xml": ("error", 0, "timed out waiting for the server"),
+    "/endless.xml": ("error", 0, "too large (over the 1.0 MiB limit)"),
+    "/gzip-bomb.xml": ("error", 0, "too large (over the 1.0 MiB limit once decompressed)"),
+    "/deflate-bomb.xml": ("error", 0, "too large (over the 1.0 MiB limit once decompressed)"),
+    "/br.xml": ("error", 0, "the server used an encoding we did not ask for (br)"),
+    "/loop-a.xml": ("error", 0, "redirect loop"),
+    "/chain": ("error", 0, "too many redirects (more than 5)"),
+    "/to-file.xml": ("error", 0, "refused to fetch a file: URL (only http and https)"),
+    "/to-javascript.xml": ("error", 0, "refused a redirect to something that is not an http(s) URL"),
+    "/reset.xml": ("error", 0, "the connection failed mid-response"),
+    "/short.xml": ("error", 0, "the server broke the connection (peer closed connection without sending complete"),
+    "/429.xml": ("error", 0, "HTTP 429 Too Many Requests: the server asks us to wait until"),
+    "/503.xml": ("error", 0, "HTTP 503 Service Unavailable: the server asks us to wait until"),
+    "/404.xml": ("error", 0, "HTTP 404 Not Found"),
+    "/500.xml": ("error", 0, "HTTP 500 Internal Server Error"),
+    "/lol.xml": ("error", 0, "refused: the feed declares XML entities"),
+    "/xxe.xml": ("error", 0, "refused: the feed declares XML entities"),
+    "/empty.xml": ("error", 0, "the server sent an empty response"),
+    "/html.xml": ("error", 0, "this is a web page, not a feed"),
+    "/json.xml": ("error", 0, "this is JSON, not an RSS or Atom feed"),
+    "/controls.xml": ("ok", 2, ""),
+    "/markup.xml": ("ok", 1, ""),
+    "/bidi.xml": ("ok", 1, ""),
+    "/shell.xml": ("ok", 1, ""),
+    "/malformed.xml": ("ok", 2, ""),
+    "/latin1.xml": ("ok", 1, ""),
+    "/lying-charset.xml": ("ok", 1, ""),
+    "/dupes.xml": ("ok", 2, ""),
+    "/no-guids.xml": ("ok", 2, ""),
+    "/dates.xml": ("ok", 3, ""),
+    "/relative.xml": ("ok", 1, ""),
+    "/etag.xml": ("ok", 1, ""),
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HostileServer]:
+    srv = HostileServer()
+    yield srv
+    srv.stop()
+
+
+def refresh(store: Store, config: Config = CONFIG) -> dict[str, Outcome]:
+    async def run() -> list[Outcome]:
+        async with Fetcher(config.network) as fetcher:
+            return await Refresher(store, fetcher, config).refresh_all(full_text=False)
+
+    return {o.url: o for o in asyncio.run(run())}
+
+
+@pytest.fixture(scope="module")
+def first_run(server: HostileServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[str, Outcome]]:
+    store = Store(tmp_path_factory.mktemp("hostile") / "newsreader.db")
+    for path in EXPECTED:
+        store.add_source(server.url(path), full_text=False)
+    return store, refresh(store)
+
+
+def test_the_corpus_covers_at_least_25_cases() -> None:
+    assert len(EXPECTED) >= 25 and set(EXPECTED) <= set(Handler.routes) | {"/chain"}
+
+
+@pytest.mark.parametrize("path", list(EXPECTED))
+def test_each_hostile_source_has_its_exact_outcome(
+    first_run: tuple[Store, dict[str, Outcome]], server: HostileServer, path: str
+) -> None:
+    store, outcomes = first_run
+    status, new, error = EXPECTED[path]
+    outcome = outcomes[server.url(path)]
+    assert (outcome.status, outcome.new) == (status, new), outcome
+    assert outcome.error.startswith(error) if error else outcome.error == ""
+    source = store.source(server.url(path))
+    assert source is not None and source.error == outcome.error  # kept, for the UI to show on demand
+
+
+def stories_of(store: Store, server: HostileServer, path: str) -> list:
+    source = store.source(server.url(path))
+    assert source is not None
+    return [store.story(s.id) for s in store.headlines(source.id, limit=100)]  # type: ignore[arg-type]
+
+
+def test_good_sources_in_the_same_run_landed(
+    first_run: tuple[Store, dict[str, Outcome]], server: HostileServer
+) -> None:
+    store, _ = first_run
+    assert sorted(s.title for s in stories_of(store, server, "/good.xml")) == [
+        "Good story 0",
+        "Good story 1",
+        "Good story 2",
+    ]
+    assert sorted(s.title for s in stories_of(store, server, "/good-atom.xml")) == ["Atom one", "Atom two"]
+    assert store.integrity_check() == "ok"
+
+
+def test_recovered_text_is_decoded_and_identified_sensibly(
+    first_run: tuple[Store, dict[str, Outcome]], server: HostileServer
+) -> None:
+    store, outcomes = first_run
+    assert outcomes[server.url("/malformed.xml")].warning.startswith(
+        "the feed is malformed; read what could be recovered"
+    )
+    assert store.source(server.url("/malformed.xml")).warning.startswith("the feed is malformed")  # type: ignore[union-attr]
+    assert [s.title for s in stories_of(store, server, "/latin1.xml")] == ["Café crème"]
+    assert [s.title for s in stories_of(store, server, "/lying-charset.xml")] == ["Привет"]
+    assert [s.url for s in stories_of(store, server, "/relative.xml")] == [server.url("/stories/relative.html")]
+    assert {s.title for s in stories_of(store, server, "/dupes.xml")} == {"One", "Three"}
+    dated = stories_of(store, server, "/dates.xml")
+    assert [s.published for s in dated] == [None, None, None]  # 1900, 2750 and garbage are all unknown
+
+
+def test_nothing_of_etc_passwd_or_an_expanded_entity_is_stored(first_run: tuple[Store, dict[str, Outcome]]) -> None:
+    store, _ = first_run
+    assert store.search("root") == [] and store.search("lollol") == []
+
+
+def test_second_refresh_backs_off_uses_validators_and_adds_nothing(
+    first_run: tuple[Store, dict[str, Outcome]], server: HostileServer
+) -> None:
+    store, _ = first_run
+    backoff = store.source(server.url("/429.xml")).backoff_until  # type: ignore[union-attr]
+    assert backoff is not None and timedelta(seconds=100) < backoff - datetime.now(UTC) <= timedelta(seconds=121)
+    later = store.source(server.url("/503.xml")).backoff_until  # type: ignore[union-attr]
+    assert later is not None and timedelta(minutes=55) < later - datetime.now(UTC) <= timedelta(hours=1)
+    assert store.source(server.url("/etag.xml")).etag == '"v1"'  # type: ignore[union-attr]
+    wanted = ["/429.xml", "/503.xml", "/etag.xml", "/no-guids.xml", "/good.xml"]
+    sources = [store.source(server.url(p)) for p in wanted]
+    config = Config(network=CONFIG.network)
+
+    async def run() -> list[Outcome]:
+        async with Fetcher(config.network) as fetcher:
+            return await Refresher(store, fetcher, config).refresh_all([s for s in sources if s], full_text=False)
+
+    again = {o.url: o for o in asyncio.run(run())}
+    assert again[server.url("/429.xml")].status == "backing_off"
+    assert again[server.url("/503.xml")].status == "backing_off"
+    assert again[server.url("/etag.xml")].status == "not_modified"
+    assert again[server.url("/no-guids.xml")].new == 0  # title-only items keep a stable identity
+    assert again[server.url("/good.xml")].new == 0
+
+
+def test_cli_output_carries_no_escape_bidi_or_markup_interpretation(
+    first_run: tuple[Store, dict[str, Outcome]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, _ = first_run
+    for argv in (
+        ["list", "--db", str(store.path)],
+        ["list", "--json", "--db", str(store.path)],
+        ["sources", "--db", str(store.path)],
+    ):
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        for bad in ("\x1b", "\x9b", "\x07", "\u202e", "\u2066", "\u200b"):
+            assert bad not in out, (argv, repr(bad))
+        assert "[bold]x[/]" in out or "sources" in argv
+    main(["list", "--json", "--db", str(store.path)])
+    titles = {s["title"] for s in json.loads(capsys.readouterr().out)}
+    assert "Clip board" in titles and "Title bar red" in titles  # the sequences go whole, the words stay
+    assert "Invoice gpj.exe isolated zero" in titles
+
+
+def test_shell_metacharacters_never_reach_a_shell(
+    first_run: tuple[Store, dict[str, Outcome]], server: HostileServer, tmp_path: Path
+) -> None:
+    store, _ = first_run
+    (story,) = stories_of(store, server, "/shell.xml")
+    record = tmp_path / "argv.json"
+    browser = f"{sys.executable} -c 'import json,sys; json.dump(sys.argv[1:], open(sys.argv[1], \"w\"))' {record}"
+    assert open_in_browser(story.url, browser)
+    for _ in range(100):  # the browser runs detached; wait for it, boundedly
+        if record.exists() and record.read_text():
+            break
+        asyncio.run(asyncio.sleep(0.05))
+    assert json.loads(record.read_text()) == [str(record), "http://evil.test/a;touch%20/tmp/x"]
+    assert not Path("/tmp/x").exists() and not Path("/tmp/newsreader-pwned").exists()
+    for refused in ("javascript:alert(1)", "file:///etc/passwd", "data:text/html,hi", "ftp://x.test/", "//x.test/a"):
+        assert open_in_browser(refused, browser) is False
+
+
+def test_a_100000_item_feed_lands_whole(server: HostileServer, tmp_path: Path) -> None:
+    store = Store(tmp_path / "big.db")
+    store.add_source(server.url("/big.xml"), full_text=False)
+    big = Config(network=NetworkConfig(timeout=5, deadline=60, max_bytes=32 * 1024 * 1024))
+    (outcome,) = refresh(store, big).values()
+    assert (outcome.status, outcome.new) == ("ok", 100_000)
+    assert store.count_stories() == 100_000 and len(store.search("Item 99999")) >= 1
+    store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import gzip
 import http.server
@@ -90,10 +91,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if route is None:
             self.reply(404, b"not here")
             return
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # clients giving up is the point
             route(self)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up on us: that is the point of most routes
 
     def reply(
         self, status: int, body: bytes = b"", ctype: str = "application/rss+xml", headers: dict[str, str] | None = None

@@ -67,6 +67,7 @@ def _unsafe_class(keep: str = "") -> str:
     return "[" + "".join(parts) + "]"
 
 
+_SPACE_RUNS = re.compile(r"\s+", re.ASCII)  # a line's runs of ASCII white space become one space
 _UNSAFE_LINE = re.compile(_unsafe_class())  # for one line: every control character, newlines and tabs too
 _UNSAFE_BLOCK = re.compile(_unsafe_class(keep="\t\n"))
 
@@ -85,11 +86,10 @@ def clean(text: object, *, multiline: bool = False) -> str:
             return s  # the common case, found at C speed
         s = _SEQUENCES.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))
         return _UNSAFE_BLOCK.sub("", s)
-    if not _UNSAFE_LINE.search(s):
-        return s
-    s = _SEQUENCES.sub("", s)
-    s = re.sub(r"[\t\n\r]", " ", s)
-    return " ".join(_UNSAFE_LINE.sub("", s).split())
+    if _UNSAFE_LINE.search(s):
+        s = _SEQUENCES.sub("", s)
+        s = _UNSAFE_LINE.sub("", re.sub(r"[\t\n\r]", " ", s))
+    return _SPACE_RUNS.sub(" ", s).strip(" ")
 
 
 def line(text: object) -> str:

@@ -1,0 +1,107 @@
+"""safe.py, the gate for untrusted text: what must never survive it, and what it must keep."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsreader import safe
+
+BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def forbidden(ch: str, multiline: bool) -> bool:
+    if multiline and ch in "\n\t":
+        return False
+    return ch in BIDI or unicodedata.category(ch) == "Cc" or (unicodedata.category(ch) == "Cf" and ch != "\u200d")
+
+
+any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+escapes = st.sampled_from(
+    ["\x1b", "\x1b[", "\x1b]", "\x9b", "\x9d", "\x07", "\x1b\\", "\x90", "\u202e", "\u2066", "\x00", "\r"]
+)
+hostile_text = st.lists(st.one_of(any_text, escapes), max_size=20).map("".join)
+printable = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp"), blacklist_characters="\x85"),
+    max_size=200,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(hostile_text)
+def test_no_control_escape_or_bidi_character_survives_a_line(text: str) -> None:
+    out = safe.line(text)
+    assert not any(forbidden(ch, multiline=False) for ch in out)
+    assert "\n" not in out and "\t" not in out
+
+
+@settings(max_examples=500, deadline=None)
+@given(hostile_text)
+def test_no_control_escape_or_bidi_character_survives_a_block(text: str) -> None:
+    out = safe.block(text)
+    assert not any(forbidden(ch, multiline=True) for ch in out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(printable)
+def test_printable_text_is_kept(text: str) -> None:
+    assert safe.block(text) == text
+    assert safe.line(text) == re.sub(r"\s+", " ", text, flags=re.ASCII).strip(" ")
+
+
+@settings(max_examples=200, deadline=None)
+@given(hostile_text)
+def test_cleaning_twice_changes_nothing(text: str) -> None:
+    once = safe.block(text)
+    assert safe.block(once) == once and safe.line(safe.line(text)) == safe.line(text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("a\x1b]52;c;ZXZpbA==\x07b", "ab"),  # OSC 52: write the clipboard
+        ("a\x1b]2;title\x1b\\b", "ab"),  # OSC 2 ended by ST: retitle the terminal
+        ("\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\", "link"),  # OSC 8 hyperlink
+        ("\x1b[31mred\x1b[0m", "red"),  # CSI colours
+        ("\x9b31mred", "red"),  # 8-bit CSI
+        ("\x9d0;title\x9cafter", "after"),  # 8-bit OSC ended by 8-bit ST
+        ("x\x1bPdcs data\x1b\\y", "xy"),  # DCS
+        ("\u202eevil\u202c", "evil"),  # bidi override
+        ("a\u200bb\u2060c", "abc"),  # zero-width and word joiner
+        ("[bold]x[/] [link=file:///]y[/link]", "[bold]x[/] [link=file:///]y[/link]"),  # markup is only text here
+        ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),  # emoji joiners kept
+        ("one\ntwo\tthree\r\nfour", "one two three four"),
+    ],
+)
+def test_known_attacks(raw: str, shown: str) -> None:
+    assert safe.line(raw) == shown
+
+
+def test_openable_links() -> None:
+    assert safe.openable("https://news.test/a?b=c") == "https://news.test/a?b=c"
+    assert safe.openable("HTTP://news.test/") == "HTTP://news.test/"
+    for bad in (
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html,x",
+        "file:///etc/passwd",
+        "vbscript:x",
+        "http:///nohost",
+        "//news.test/a",
+        "\x1b]52;c;x\x07https://a.test",
+        "ftp://a.test/",
+    ):
+        got = safe.openable(bad)
+        assert got is None or got == "https://a.test", bad
+    assert safe.openable("https://a.test/path with space") == "https://a.test/path%20with%20space"
+
+
+@given(any_text)
+def test_file_names_from_titles_cannot_escape_a_directory(title: str) -> None:
+    name = safe.filename(title, ".md")
+    assert "/" not in name and "\\" not in name and not name.startswith(".") and name.endswith(".md")
+    assert 0 < len(name) <= 103 and not any(forbidden(ch, multiline=False) for ch in name)

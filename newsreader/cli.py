@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from newsreader import __version__, safe
-from newsreader.config import Config, ConfigError, config_path, data_dir, db_path, load_config
+from newsreader.config import Config, ConfigError, config_path, data_dir, db_path, downloads_dir, load_config
 from newsreader.model import Story
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -209,6 +209,21 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_save(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        story = store.story(args.id)
+    if story is None:
+        raise CliError(f"no story {args.id}")
+    try:
+        from newsreader.render import save_story
+
+        path = save_story(story, Path(args.dir) if args.dir else downloads_dir())
+    except OSError as exc:
+        raise CliError(f"could not save: {exc.strerror or exc}") from None
+    _say("saved", str(path))
+    return EXIT_OK
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
         stories = store.search(args.query, limit=args.limit)
@@ -352,6 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--keep-unread", action="store_true")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_show)
+
+    a = add("save", "save a cached story as a Markdown file (named from its title)")
+    a.add_argument("id", type=int)
+    a.add_argument("--dir", help="where to save it (default: your downloads folder)")
+    a.set_defaults(func=cmd_save)
 
     a = add("search", "full-text search of cached stories")
     a.add_argument("query")

@@ -61,6 +61,11 @@ def cache_dir() -> Path:
     return _xdg("XDG_CACHE_HOME", _dirs().user_cache_dir)
 
 
+def downloads_dir() -> Path:
+    """Where saved stories go."""
+    return Path(_dirs().user_downloads_dir)
+
+
 def db_path() -> Path:
     return data_dir() / "newsreader.db"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from newsreader import safe
 from newsreader.extract import html_to_markdown
@@ -126,3 +127,16 @@ def article_markdown(article: Article) -> str:
         article=article,
     )
     return story_markdown(story)
+
+
+def save_story(story: Story, directory: Path) -> Path:
+    """Write a story as Markdown into `directory`, named from its title (sanitised, never overwriting)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    base = safe.filename(story.title)
+    path = directory / f"{base}.md"
+    for n in range(2, 1000):
+        if not path.exists():
+            break
+        path = directory / f"{base} ({n}).md"
+    path.write_text(story_markdown(story), encoding="utf-8")
+    return path

@@ -172,3 +172,26 @@ def test_python_dash_m_entry_point_runs() -> None:
 
     done = subprocess.run([sys.executable, "-m", "newsreader", "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.startswith("newsreader ")
+
+
+def test_save_names_the_file_from_a_sanitised_title(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from newsreader.config import db_path
+    from newsreader.model import Story
+    from newsreader.store import Store
+
+    store = Store(db_path())
+    src = store.add_source("http://x.test/feed")
+    store.save_stories(
+        src.id, [Story(key="1", title="../../etc/passwd; $(rm -rf ~) \x1b]2;x\x07", summary="<p>Body.</p>")]
+    )  # type: ignore[arg-type]
+    sid = store.headlines()[0].id
+    store.close()
+    out_dir = tmp_path / "saved"
+    for _ in range(2):
+        code, out, err = run(capsys, "save", str(sid), "--dir", str(out_dir))
+        assert out.startswith("saved ")
+        assert code == 0, err
+    files = sorted(p.name for p in out_dir.iterdir())
+    assert files == ["etc_passwd_ _rm -rf (2).md", "etc_passwd_ _rm -rf.md"]
+    assert "Body." in (out_dir / files[1]).read_text(encoding="utf-8")
+    assert not (tmp_path / "etc").exists()

@@ -22,10 +22,11 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Markdown, Static
 
 from newsreader import safe
+from newsreader.config import downloads_dir
 from newsreader.fetch import Fetcher, FetchError
 from newsreader.model import Source, Story
 from newsreader.refresh import Outcome, Refresher, article_of
-from newsreader.render import present
+from newsreader.render import present, save_story
 from newsreader.tui.messages import (
     HeadlinesLoaded,
     PageLoaded,
@@ -71,6 +72,7 @@ class MainScreen(Screen[None]):
         Binding("p", "next_unread(False)", "Previous unread", show=False, id="main.previous-unread"),
         Binding("o", "open_link", "Open in browser", id="main.open-link"),
         Binding("m", "toggle_read", "Toggle read", show=False, id="main.toggle-read"),
+        Binding("s", "save_story", "Save story as Markdown", show=False, id="main.save"),
         Binding("A", "mark_source_read", "Mark source read", show=False, id="main.mark-source-read"),
         Binding("r", "refresh_source", "Refresh", id="main.refresh"),
         Binding("R", "refresh_all", "Refresh all", id="main.refresh-all"),
@@ -391,6 +393,21 @@ class MainScreen(Screen[None]):
     def _save_read(self, story_id: int, read: bool) -> None:
         self.reader.store.set_read(story_id, read)
         self.load_sources()
+
+    def action_save_story(self) -> None:
+        if self.story is None:
+            self.set_status("Open a story first, then press s to save it.")
+            return
+        self._save_story(self.story)
+
+    @work(thread=True, group="save")
+    def _save_story(self, story: Story) -> None:
+        try:
+            path = save_story(story, downloads_dir())
+        except OSError as exc:
+            self.app.call_from_thread(self.set_status, f"Could not save: {exc.strerror or exc}")
+            return
+        self.app.call_from_thread(self.set_status, f"Saved to {path}")
 
     def action_mark_source_read(self) -> None:
         self._mark_all_read(self.source_id)

@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-import trafilatura
 from lxml import etree
 
 from newsreader import safe
@@ -320,6 +319,8 @@ def _markdown_images_as_links(markdown: str) -> str:
 
 
 def _body(tree: Any, url: str) -> str:
+    import trafilatura  # 0.2 s to import: only when a page is extracted, never at start-up
+
     markdown = (
         trafilatura.extract(
             tree,

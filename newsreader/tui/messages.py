@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from newsreader.model import Source, Story
-from newsreader.refresh import Outcome
+
+if TYPE_CHECKING:
+    from newsreader.refresh import Outcome
+    from newsreader.render import Presented
 
 
 @dataclass
@@ -37,6 +41,7 @@ class PageLoaded(Message):
 @dataclass
 class StoryLoaded(Message):
     story: Story
+    presented: Presented
 
 
 @dataclass

@@ -23,10 +23,7 @@ from textual.widgets import Footer, Input, Markdown, Static
 
 from newsreader import safe
 from newsreader.config import downloads_dir
-from newsreader.fetch import Fetcher, FetchError
 from newsreader.model import Source, Story
-from newsreader.refresh import Outcome, Refresher, article_of
-from newsreader.render import present, save_story
 from newsreader.tui.messages import (
     HeadlinesLoaded,
     PageLoaded,
@@ -41,7 +38,11 @@ from newsreader.tui.widgets.headline_list import PAGE, HeadlineList
 from newsreader.tui.widgets.source_list import SourceList
 
 if TYPE_CHECKING:
+    from newsreader.refresh import Outcome
     from newsreader.tui.app import NewsReaderApp
+
+# The network and extraction stack (httpx, feed parsers, trafilatura) is imported by the workers that use it,
+# not at start-up: the first headlines should not wait for code that only a refresh needs.
 
 
 def open_in_browser(url: str, command: str = "") -> bool:
@@ -166,7 +167,13 @@ class MainScreen(Screen[None]):
             store.set_read(story_id)
         story = store.story(story_id)
         if story is not None:
-            self.post_message(StoryLoaded(story))
+            self._post_story(story)
+
+    def _post_story(self, story: Story) -> None:
+        """Present a story (HTML to Markdown, the safe gate) off the event loop, then hand it over."""
+        from newsreader.render import present
+
+        self.post_message(StoryLoaded(story, present(story)))
 
     @work(thread=True, exclusive=True, group="story")
     def jump_unread(self, forward: bool) -> None:
@@ -182,6 +189,9 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="article")
     async def fetch_article(self, story: Story) -> None:
+        from newsreader.fetch import Fetcher
+        from newsreader.refresh import Refresher
+
         self.set_status("Fetching the whole story…")
         async with Fetcher(self.reader.config.network) as fetcher:
             refresher = Refresher(self.reader.store, fetcher, self.reader.config)
@@ -192,10 +202,13 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="article")
     async def open_related(self, url: str) -> None:
+        from newsreader.fetch import Fetcher, FetchError
+        from newsreader.refresh import article_of
+
         store = self.reader.store
         cached = await asyncio.to_thread(store.story_by_url, url)
         if cached is not None:
-            self.post_message(StoryLoaded(cached))
+            await asyncio.to_thread(self._post_story, cached)
             return
         if self.reader.offline:
             self.set_status("That story is not in the cache, and the reader is offline.")
@@ -217,10 +230,13 @@ class MainScreen(Screen[None]):
             source_title=article.site,
             article=article,
         )
-        self.post_message(StoryLoaded(story))
+        await asyncio.to_thread(self._post_story, story)
 
     @work(exclusive=True, group="refresh")
     async def run_refresh(self, only: Source | None = None) -> None:
+        from newsreader.fetch import Fetcher
+        from newsreader.refresh import Refresher
+
         if self.reader.offline:
             self.set_status("Offline: not refreshing (start without --offline to fetch).")
             return
@@ -265,7 +281,7 @@ class MainScreen(Screen[None]):
     def on_story_loaded(self, message: StoryLoaded) -> None:
         story = message.story
         self.story = story
-        self.query_one(ArticleView).show(present(story))
+        self.query_one(ArticleView).show(message.presented)
         if story.id is not None:
             self.headlines.set_read(story.id, story.read)
             self.load_sources()
@@ -402,6 +418,8 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="save")
     def _save_story(self, story: Story) -> None:
+        from newsreader.render import save_story
+
         try:
             path = save_story(story, downloads_dir())
         except OSError as exc:

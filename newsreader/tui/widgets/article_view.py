@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,7 +14,9 @@ from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from newsreader.model import Related
-from newsreader.render import Presented
+
+if TYPE_CHECKING:
+    from newsreader.render import Presented
 
 EMPTY = "Select a headline and press Enter to read it."
 

@@ -90,10 +90,6 @@ class HeadlineList(ScrollView, can_focus=True):
         page: int
 
     @dataclass
-    class Highlighted(Message):
-        story: Story
-
-    @dataclass
     class Opened(Message):
         story: Story
 
@@ -135,8 +131,6 @@ class HeadlineList(ScrollView, can_focus=True):
         self._pages[page] = rows
         self._lines.clear()
         self.refresh()
-        if page == self.cursor // PAGE:
-            self._announce()
 
     def story_at(self, index: int) -> Story | None:
         rows = self._pages.get(index // PAGE)
@@ -163,15 +157,12 @@ class HeadlineList(ScrollView, can_focus=True):
     # -- movement ----------------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._lines.clear()
-        self.refresh()
-        self.scroll_to_cursor()
-        self._announce()
-
-    def _announce(self) -> None:
-        story = self.current
-        if story is not None:
-            self.post_message(self.Highlighted(story))
+        # Only the two rows whose highlight changed are drawn again; the line cache keys on "selected".
+        top = self.scroll_offset.y
+        for row in {old, new}:
+            self.refresh(Region(0, row * ROW - top, self.size.width, ROW))
+        if not top <= new * ROW <= top + self.size.height - ROW:
+            self.scroll_to_cursor()  # only when the cursor leaves the window: a scroll repaints every row
 
     def scroll_to_cursor(self, center: bool = False) -> None:
         self.scroll_to_region(Region(0, self.cursor * ROW, 1, ROW), animate=False, center=center, force=True)

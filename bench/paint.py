@@ -1,0 +1,134 @@
+"""The reader on a real pseudo-terminal, timed as a person would feel it.
+
+`python -m bench.paint DB [--browse] [--source-title TITLE]` prints one JSON object:
+- first_paint_s: from starting the process to the terminal receiving the first headline's text;
+- key_to_repaint_ms (with --browse): from writing "j" to the pty to the end of the frame the reader writes back
+  (the output going quiet for 15 ms; that quiet time is subtracted);
+- peak_rss_mb: the reader process's VmHWM after browsing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import sys
+import termios
+import time
+
+QUIET = 0.015
+COLUMNS, LINES = 120, 36
+
+
+def read_until(fd: int, predicate: object, limit: float) -> tuple[bytes, float]:
+    """Read until predicate(buffer) is true or `limit` seconds pass; returns the bytes and the last byte's time."""
+    buf = b""
+    last = time.perf_counter()
+    end = last + limit
+    while time.perf_counter() < end:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            buf += chunk
+            last = time.perf_counter()
+            if predicate(buf):  # type: ignore[operator]
+                break
+    return buf, last
+
+
+def drain(fd: int, limit: float = 2.0) -> float:
+    """Read until the output is quiet for QUIET seconds; returns the time of the last byte."""
+    last = time.perf_counter()
+    end = last + limit
+    while time.perf_counter() < end:
+        ready, _, _ = select.select([fd], [], [], QUIET)
+        if not ready:
+            break
+        try:
+            os.read(fd, 65536)
+        except OSError:
+            break
+        last = time.perf_counter()
+    return last
+
+
+def vm_hwm(pid: int) -> float:
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    db = sys.argv[1]
+    browse = "--browse" in sys.argv
+    from newsreader.store import Store
+
+    store = Store(db)
+    marker = store.headlines(limit=1)[0].title[:18].encode()
+    source_title = sys.argv[sys.argv.index("--source-title") + 1] if "--source-title" in sys.argv else ""
+    store.close()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(LINES)}
+    start = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(sys.executable, [sys.executable, "-m", "newsreader", "--offline", "--db", db], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+    result: dict[str, object] = {}
+    try:
+        _, seen = read_until(fd, lambda b: marker in b, 60)
+        result["first_paint_s"] = seen - start
+        drain(fd)
+        if browse:
+            if source_title:  # to the sources pane, down to the source, back to its headlines
+                os.write(fd, b"\t\t")
+                drain(fd)
+                os.write(fd, b"j")
+                time.sleep(0.5)
+                drain(fd)
+                os.write(fd, b"\t")
+                drain(fd)
+            latencies = []
+            silent = 0
+            for _ in range(200):
+                sent = time.perf_counter()
+                os.write(fd, b"j")
+                got, first = read_until(fd, lambda b: len(b) > 0, 1.0)  # the reply's first byte
+                if not got:
+                    silent += 1  # a key that repainted nothing: counted, never timed as fast
+                    continue
+                last = max(first, drain(fd))
+                latencies.append((last - sent) * 1000)
+            result["keys_without_repaint"] = silent
+            result["key_to_repaint_ms"] = {
+                "median": statistics.median(latencies),
+                "p95": sorted(latencies)[int(len(latencies) * 0.95)],
+                "max": max(latencies),
+            }
+            for key in (b"G", b"g", b"\x1b[6~" * 20, b"\r", b"/", b"Astana\r"):
+                os.write(fd, key)
+                time.sleep(0.3)
+                drain(fd)
+        result["peak_rss_mb"] = vm_hwm(pid)
+        os.write(fd, b"q")
+        drain(fd)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

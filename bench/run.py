@@ -1,0 +1,304 @@
+"""Run every measurement of docs/BENCHMARKS.md and write the table: `python -m bench.run [--quick] [--out FILE]`.
+
+Everything is served from 127.0.0.1 by bench.server; every process started here is waited for or stopped.
+Where newsboat is installed, the same corpus is refreshed by `newsboat -x reload` and the ratio printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.corpus import WORDS, write_corpus
+from bench.server import FeedServer
+
+ROOT = Path(__file__).resolve().parent.parent
+READER = [sys.executable, "-m", "newsreader"]
+CONCURRENCY = 16
+FIXTURE_PAGES = ROOT / "tests" / "fixtures" / "kz-news-site" / "news"
+
+
+@dataclass
+class Row:
+    name: str
+    target: str
+    values: list[float] = field(default_factory=list)
+    unit: str = "s"
+    passed: bool | None = None
+    note: str = ""
+
+    def cell(self) -> str:
+        if not self.values:
+            return "not measured"
+        med = statistics.median(self.values)
+        fmt = (lambda v: f"{v:.3g}") if self.unit != "MB" else (lambda v: f"{v:.0f}")
+        spread = f" ({fmt(min(self.values))}–{fmt(max(self.values))})" if len(self.values) > 1 else ""
+        return f"{fmt(med)} {self.unit}{spread}"
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command, measured in a fresh wrapper process."""
+    wrapper = (
+        "import resource, subprocess, sys, time, json\n"
+        "t = time.perf_counter(); p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+        "wall = time.perf_counter() - t\n"
+        "print(json.dumps([p.returncode, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,"
+        " p.stderr.decode(errors='replace')[-400:]]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, *cmd], env=env, cwd=cwd, capture_output=True, text=True, timeout=900
+    )
+    code, wall, rss, err = json.loads(out.stdout)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])}… exited {code}: {err}")
+    return wall, rss
+
+
+def reader_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for var in ("DATA", "CONFIG", "CACHE", "STATE"):
+        env[f"XDG_{var}_HOME"] = str(home / var.lower())
+    config = home / "config" / "newsreader" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    # One host serves every feed here, so the per-host limit is raised to the overall concurrency (as newsboat has none).
+    config.write_text(f"[network]\nconcurrency = {CONCURRENCY}\nper_host = {CONCURRENCY}\n", encoding="utf-8")
+    return env
+
+
+def refresh_rows(feeds: int, items: int, latency: float, runs: int) -> list[Row]:
+    cold = Row(f"cold refresh, {feeds} feeds x {items} items, {latency:g} ms latency", "≤ 0.5x newsboat")
+    warm = Row(f"warm refresh (all 304), {feeds} feeds", "≤ 0.5x newsboat")
+    rss = Row("peak RSS of the cold refresh", "(newsboat for comparison)", unit="MB")
+    nb_cold = Row("  newsboat -x reload, cold", "")
+    nb_warm = Row("  newsboat -x reload, warm", "")
+    nb_rss = Row("  newsboat peak RSS, cold", "", unit="MB")
+    newsboat = shutil.which("newsboat")
+    with tempfile.TemporaryDirectory(prefix="nr-bench-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        with FeedServer(corpus, latency_ms=latency) as server:
+            urls = write_corpus(corpus, feeds, items, server.base)
+            (corpus / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
+            for run in range(runs):
+                home = Path(tmp) / f"reader-{run}"
+                env = reader_env(home)
+                subprocess.run([*READER, "import", str(corpus / "urls.txt")], env=env, check=True, capture_output=True)
+                wall, peak = timed([*READER, "refresh", "--no-full-text"], env)
+                cold.values.append(wall)
+                rss.values.append(peak)
+                warm.values.append(timed([*READER, "refresh", "--no-full-text"], env)[0])
+                if newsboat:
+                    nb = Path(tmp) / f"newsboat-{run}"
+                    nb.mkdir()
+                    (nb / "config").write_text(f"reload-threads {CONCURRENCY}\n", encoding="utf-8")
+                    cmd = [
+                        newsboat,
+                        "-x",
+                        "reload",
+                        "-u",
+                        str(corpus / "urls.txt"),
+                        "-c",
+                        str(nb / "cache.db"),
+                        "-C",
+                        str(nb / "config"),
+                    ]
+                    nb_env = {**os.environ, "HOME": str(nb)}
+                    wall, peak = timed(cmd, nb_env)
+                    nb_cold.values.append(wall)
+                    nb_rss.values.append(peak)
+                    nb_warm.values.append(timed(cmd, nb_env)[0])
+    for mine, theirs in ((cold, nb_cold), (warm, nb_warm)):
+        if theirs.values:
+            ratio = statistics.median(mine.values) / statistics.median(theirs.values)
+            mine.passed = ratio <= 0.5
+            mine.note = f"{ratio:.2f}x newsboat"
+        else:
+            mine.note = "newsboat not installed: no ratio"
+    rows = [cold, warm, rss]
+    if newsboat:
+        rows += [nb_cold, nb_warm, nb_rss]
+    return rows
+
+
+def fill_store(path: Path, total: int, sources: int) -> None:
+    """A store with `total` stories over `sources` sources, written through the Store API."""
+    from newsreader.model import Story
+    from newsreader.store import Store
+
+    rnd = random.Random(total)
+    store = Store(path)
+    per = total // sources
+    start = datetime(2025, 11, 28, tzinfo=UTC)
+    for s in range(sources):
+        source = store.add_source(f"http://bench.test/{s}.xml", title=f"Source {s:03d}", full_text=False)
+        batch = []
+        for i in range(per):
+            title = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(6, 12))).capitalize()
+            summary = " ".join(rnd.choice(WORDS) for _ in range(50))
+            when = start - timedelta(minutes=(i * sources + s) * 7)
+            batch.append(
+                Story(key=f"{s}-{i}", title=title, url=f"http://bench.test/{s}/{i}", published=when, summary=summary)
+            )
+        assert source.id is not None
+        store.save_stories(source.id, batch)
+    store.close()
+
+
+def cached_store(out: Path, total: int, sources: int) -> Path:
+    path = out / f"store-{total}-{sources}.db"
+    if not path.exists():
+        fill_store(path, total, sources)
+    return path
+
+
+def paint(db: Path, *extra: str) -> dict[str, object]:
+    t0 = time.time()
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.paint", str(db), repr(t0), *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-600:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ui_rows(out: Path, runs: int, small: int, large: int, one_source: int) -> list[Row]:
+    start_small = Row(f"start to first headlines, {small:,} stories", "—")
+    start_large = Row(f"start to first headlines, {large:,} stories", "< 0.6 s; < +20% over small")
+    memory = Row(f"peak RSS browsing {large:,} stories", "< 150 MB", unit="MB")
+    keys = Row(f"key press to repaint, {one_source:,}-story source (median)", "< 30 ms", unit="ms")
+    small_db, large_db = cached_store(out, small, 10), cached_store(out, large, 100)
+    one_db = cached_store(out, one_source, 1)
+    for _ in range(runs):
+        start_small.values.append(float(paint(small_db)["first_paint_s"]))  # type: ignore[arg-type]
+        start_large.values.append(float(paint(large_db)["first_paint_s"]))  # type: ignore[arg-type]
+    browse = paint(large_db, "--browse")
+    memory.values.append(float(browse["peak_rss_mb"]))  # type: ignore[arg-type]
+    for _ in range(max(1, runs // 2)):
+        one = paint(one_db, "--browse", "--source-title", "Source 000")
+        keys.values.append(float(one["key_to_repaint_ms"]["median"]))  # type: ignore[index]
+        keys.note = f"p95 {one['key_to_repaint_ms']['p95']:.1f} ms; keys with no repaint: {one['keys_without_repaint']}"  # type: ignore[index]
+    growth = statistics.median(start_large.values) / statistics.median(start_small.values) - 1
+    start_large.passed = statistics.median(start_large.values) < 0.6 and growth < 0.2
+    start_large.note = f"{growth:+.0%} over {small:,}"
+    memory.passed = statistics.median(memory.values) < 150
+    keys.passed = statistics.median(keys.values) < 30
+    return [start_small, start_large, memory, keys]
+
+
+def search_row(out: Path, total: int) -> Row:
+    from newsreader.store import Store
+
+    row = Row(f"full-text search over {total:,} stories (median of 100 queries)", "< 50 ms", unit="ms")
+    store = Store(cached_store(out, total, 100))
+    rnd = random.Random(1)
+    queries = [" ".join(rnd.sample(WORDS, k)) for k in (1, 1, 2, 2, 3) for _ in range(20)]
+    for q in queries:
+        start = time.perf_counter()
+        store.search(q)
+        row.values.append((time.perf_counter() - start) * 1000)
+    store.close()
+    row.passed = statistics.median(row.values) < 50
+    return row
+
+
+def extract_row(runs: int) -> Row:
+    from newsreader.extract import extract_article
+
+    row = Row("article extraction per fixture page (median)", "< 40 ms", unit="ms")
+    pages = [p.read_bytes() for p in sorted(FIXTURE_PAGES.glob("*.html"))]
+    for _ in range(runs):
+        for page in pages:
+            start = time.perf_counter()
+            extract_article(page, "http://news.example/news/x.html", "text/html; charset=utf-8")
+            row.values.append((time.perf_counter() - start) * 1000)
+    row.passed = statistics.median(row.values) < 40
+    return row
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        )
+    nb = shutil.which("newsboat")
+    nb_version = (
+        subprocess.run([nb, "-v"], capture_output=True, text=True).stdout.splitlines()[0] if nb else "not installed"
+    )
+    return f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; {nb_version}"
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| measurement | result: median (min–max) | target | verdict |", "| --- | --- | --- | --- |"]
+    for r in rows:
+        verdict = {True: "met", False: "NOT met", None: ""}[r.passed]
+        lines.append(f"| {r.name} | {r.cell()}{'; ' + r.note if r.note else ''} | {r.target} | {verdict} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="a tiny smoke run (CI): few feeds, small stores, one run")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out", help="where generated stores are kept")
+    args = ap.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.quick:
+        plan: list[Callable[[], list[Row]]] = [
+            lambda: refresh_rows(4, 10, 0, 1),
+            lambda: ui_rows(args.work, 1, 200, 1_000, 500),
+            lambda: [search_row(args.work, 1_000)],
+            lambda: [extract_row(1)],
+        ]
+    else:
+        plan = [
+            lambda: refresh_rows(500, 50, 50, 5),
+            lambda: ui_rows(args.work, 5, 1_000, 100_000, 10_000),
+            lambda: [search_row(args.work, 100_000)],
+            lambda: [extract_row(5)],
+        ]
+    rows: list[Row] = []
+    for step in plan:
+        got = step()
+        for r in got:
+            print(f"{r.name}: {r.cell()} {r.note}", flush=True)
+        rows += got
+    command = "python -m bench.run" + (" --quick" if args.quick else "")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        "# Benchmarks\n\n"
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}.\n\n"
+        f"Reproduce: `{command}` from the project root, in the venv of the README (it writes this file).\n"
+        "Feeds are served from 127.0.0.1 by `bench/server.py` (ETag/304, added latency); the corpus is generated by\n"
+        "`bench/corpus.py` (half RSS, half Atom, ~95 KB per 50-item feed). Refresh figures are whole processes\n"
+        f"(`newsreader refresh --no-full-text` against `newsboat -x reload`, both with {CONCURRENCY} connections at once).\n"
+        "UI figures come from `bench/paint.py`: the reader started on a real pseudo-terminal (120x36) on a generated\n"
+        "store; first paint is process start to the first headline's text reaching the terminal, key to repaint is\n"
+        "writing `j` to the terminal to the end of the frame written back.\n\n"
+        f"{table(rows)}\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""The benchmark keeps working: a tiny run of every measurement (the full run is `python -m bench.run`)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmark_measures_every_row(tmp_path: Path) -> None:
+    out = tmp_path / "BENCH.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--out", str(out), "--work", str(tmp_path / "work")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [ln for ln in out.read_text(encoding="utf-8").splitlines() if ln.startswith("| ") and "---" not in ln][1:]
+    names = " ".join(rows)
+    for measured in (
+        "cold refresh",
+        "warm refresh",
+        "start to first headlines",
+        "peak RSS browsing",
+        "key press to repaint",
+        "full-text search",
+        "article extraction",
+    ):
+        assert measured in names, measured
+    assert all(re.search(r"\| [0-9.]+ (s|ms|MB)", row) for row in rows), rows  # a number in every row

@@ -101,8 +101,8 @@ class Article:
             url=data.get("url", ""),
             title=data.get("title", ""),
             authors=list(data.get("authors") or []),
-            published=_parse_iso(data.get("published")),
-            updated=_parse_iso(data.get("updated")),
+            published=parse_iso(data.get("published")),
+            updated=parse_iso(data.get("updated")),
             site=data.get("site", ""),
             section=data.get("section", ""),
             tags=list(data.get("tags") or []),
@@ -113,7 +113,8 @@ class Article:
         )
 
 
-def _parse_iso(value: str | None) -> datetime | None:
+def parse_iso(value: str | None) -> datetime | None:
+    """The inverse of iso(); None for anything unreadable."""
     if not value:
         return None
     try:

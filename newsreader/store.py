@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsreader.model import Article, Source, Story
+from newsreader.model import Article, Source, Story, iso, parse_iso
 
 APPLICATION_ID = 0x4E527264  # "NRrd": tells our database from somebody else's SQLite file
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -83,15 +83,6 @@ def _ts(when: datetime | None) -> float | None:
 
 def _from_ts(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value is not None else None
-
-
-def _from_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 _TAGS = re.compile(r"<[^>]*>")
@@ -370,8 +361,8 @@ class Store:
                             story.title,
                             story.url,
                             authors,
-                            _iso(story.published),
-                            _iso(story.updated),
+                            iso(story.published),
+                            iso(story.updated),
                             story.summary,
                             story.content,
                             old[0],
@@ -388,8 +379,8 @@ class Store:
                         story.title,
                         story.url,
                         authors,
-                        _iso(story.published),
-                        _iso(story.updated),
+                        iso(story.published),
+                        iso(story.updated),
                         sort_ts,
                         now,
                         story.summary,
@@ -443,8 +434,8 @@ class Store:
             title=row["title"],
             url=row["url"],
             authors=json.loads(row["authors"]),
-            published=_from_iso(row["published"]),
-            updated=_from_iso(row["updated"]),
+            published=parse_iso(row["published"]),
+            updated=parse_iso(row["updated"]),
             read=bool(row["read"]),
             source_title=row["source_title"] or row["source_url"],
         )
@@ -587,7 +578,3 @@ class Store:
         except sqlite3.OperationalError:
             return []
         return [self._headline(r) for r in rows]
-
-
-def _iso(when: datetime | None) -> str | None:
-    return when.isoformat() if when else None

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -60,16 +62,35 @@ def _config(args: argparse.Namespace) -> Config:
         raise CliError(f"bad config file: {exc}") from None
 
 
-async def _with_refresher(args: argparse.Namespace, work: Any) -> Any:
+PARSE_POOL_MIN_SOURCES = 20  # below this a process pool costs more to start than it saves
+
+
+def _parse_pool(sources: int) -> Executor | None:
+    """Worker processes for parsing on a large refresh, so it runs beside the network and the store (off the GIL)."""
+    cores = os.cpu_count() or 1
+    if sources < PARSE_POOL_MIN_SOURCES or cores < 2:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["newsreader.sources.feed", "newsreader.sources.scrape"])
+    return ProcessPoolExecutor(max_workers=min(2, cores), mp_context=context)
+
+
+async def _with_refresher(args: argparse.Namespace, work: Any, pool_for: int = 0) -> Any:
     from newsreader.fetch import Fetcher
     from newsreader.refresh import Refresher
 
     config = _config(args)
     store = _open_store(args)
+    executor = _parse_pool(pool_for)
     try:
         async with Fetcher(config.network) as fetcher:
-            return await work(Refresher(store, fetcher, config))
+            return await work(Refresher(store, fetcher, config, executor=executor))
     finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
         store.close()
 
 
@@ -154,7 +175,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         r.on_outcome = report
         return await r.refresh_all(sources, full_text=not args.no_full_text)
 
-    outcomes = asyncio.run(_with_refresher(args, work))
+    with _open_store(args) as store:
+        count = len(args.urls) if args.urls else len(store.sources())
+    outcomes = asyncio.run(_with_refresher(args, work, pool_for=count))
     if args.json:
         _print_json([o.to_json() for o in outcomes])
     elif not outcomes:

@@ -369,11 +369,14 @@ class Store:
                         ),
                     )
                     self._index(con, old[0], story.title, authors, story.summary, story.content, replace=True)
-            for story, authors, sort_ts in new_rows:
-                cur = con.execute(
-                    "INSERT INTO stories (source_id, key, title, url, authors, published, updated, sort_ts, first_seen,"
-                    " summary, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            # Ids are ours to give inside this IMMEDIATE transaction, so rows and index go in two batched calls.
+            first_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM stories").fetchone()[0]
+            rows = []
+            for offset, (story, authors, sort_ts) in enumerate(new_rows):
+                story.id = first_id + offset
+                rows.append(
                     (
+                        story.id,
                         source_id,
                         story.key,
                         story.title,
@@ -385,10 +388,17 @@ class Store:
                         now,
                         story.summary,
                         story.content,
-                    ),
+                    )
                 )
-                story.id = cur.lastrowid
-                self._index(con, cur.lastrowid, story.title, authors, story.summary, story.content)
+            con.executemany(
+                "INSERT INTO stories (id, source_id, key, title, url, authors, published, updated, sort_ts, first_seen,"
+                " summary, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            con.executemany(
+                "INSERT INTO stories_fts (rowid, title, authors, body) VALUES (?, ?, ?, ?)",
+                ((r[0], r[3], r[5], _index_text(r[10], r[11])) for r in rows),
+            )
             if refresh:
                 self._record_in(con, source_id, **refresh)
         return len(new_rows)

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 
 import feedparser
 import feedparser_rs
+from lxml import etree
 
 from newsreader.model import Story
 
@@ -102,11 +103,13 @@ def _key(entry: Any, link: str, title: str, when: datetime | None) -> str:
     return f"sha1:{digest}"
 
 
-def entry_to_story(entry: Any, base_url: str, now: datetime | None = None, escaped_titles: bool = False) -> Story:
+def entry_to_story(
+    entry: Any, base_url: str, now: datetime | None = None, escaped_titles: bool = False, link: str = ""
+) -> Story:
     """One feedparser (or feedparser-rs) entry -> a Story. Never raises on odd entries."""
     now = now or datetime.now(UTC)
-    link = _str(entry.get("link")).strip()
-    if link:
+    link = link or _str(entry.get("link")).strip()
+    if link and not link.startswith(("http://", "https://")):  # urljoin costs more than the rest of the entry
         try:
             link = urljoin(base_url, link)
         except ValueError:
@@ -146,7 +149,8 @@ def feedparser_strip(html: str) -> str:
     return "".join(out)
 
 
-def _parse_fast(data: bytes) -> Any | None:
+def _parse_fast(data: bytes) -> tuple[Any, list[str]] | None:
+    """feedparser-rs's reading, and the entries' links where it blanked them; None when it is not sure."""
     limits = feedparser_rs.ParserLimits(max_entries=MAX_ENTRIES)
     try:
         parsed = feedparser_rs.parse_with_limits(data, limits=limits)
@@ -154,10 +158,36 @@ def _parse_fast(data: bytes) -> Any | None:
         return None
     if parsed.bozo or not parsed.version:
         return None
-    # It blanks links to localhost and private addresses; intranet feeds are real, so feedparser reads those.
+    links = [""] * len(parsed.entries)
+    # It blanks links to localhost and private addresses; intranet feeds are real, so read those links ourselves.
     if any(not _field(link, "href") for entry in parsed.entries for link in (entry.get("links") or [])):
+        raw = _entry_links(data)
+        if raw is None or len(raw) != len(parsed.entries):
+            return None
+        links = raw
+    return parsed, links
+
+
+def _entry_links(data: bytes) -> list[str] | None:
+    """Each item's or entry's link, in document order, read with lxml (no entities, no network)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
         return None
-    return parsed
+    links = []
+    for node in root.iter("{*}item", "{*}entry"):
+        link = ""
+        for child in node.iterchildren("{*}link"):
+            href = child.get("href")
+            if href is None and child.text and child.text.strip():
+                link = child.text.strip()
+                break
+            if href is not None and child.get("rel", "alternate") == "alternate":
+                link = href.strip()
+                break
+        links.append(link)
+    return links
 
 
 def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
@@ -168,7 +198,7 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         # Feeds have no use for their own entities; declaring them is how billion-laughs and XXE attacks start.
         raise FeedError("refused: the feed declares XML entities (a known attack on feed readers)")
     fast = _parse_fast(data)
-    parsed = fast
+    parsed, links = fast if fast is not None else (None, [])
     if parsed is None:
         headers = {"content-location": url}
         if content_type:
@@ -186,7 +216,12 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         raise FeedError(f"not an RSS or Atom feed ({problem or 'no feed elements found'})")
     now = datetime.now(UTC)
     feed = parsed.get("feed") or {}
-    stories = [entry_to_story(entry, url, now, escaped_titles=fast is not None) for entry in entries]
+    if fast is not None:
+        stories = [
+            entry_to_story(e, url, now, escaped_titles=True, link=link) for e, link in zip(entries, links, strict=True)
+        ]
+    else:
+        stories = [entry_to_story(e, url, now) for e in entries]
     warning = ""
     if problem is not None and not isinstance(problem, feedparser.CharacterEncodingOverride):
         warning = f"the feed is malformed; read what could be recovered ({problem})"

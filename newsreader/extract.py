@@ -233,22 +233,32 @@ def _caption_for(tree: Any, image_url: str, page_url: str) -> tuple[str, Any]:
         figures = tree.xpath("//body//figure[.//img]")
         holder = figures[0].xpath(".//img")[0] if figures else None
     if holder is None:
+        # No og:image and no <figure>: the first picture that has a caption beside it.
+        holder = next((img for img in tree.xpath("//body//img[@src]") if _caption_beside(img) is not None), None)
+    if holder is None:
         return "", None
     figure = next((a for a in holder.iterancestors() if a.tag == "figure"), None)
     if figure is not None:
         caption = figure.xpath(".//figcaption")
         if caption:
             return _text(caption[0]), figure
-    # A caption as the image's own next sibling, or its container's.
-    for node in (holder, holder.getparent()):
-        if node is None:
-            continue
-        sibling = node.getnext()
+    beside = _caption_beside(holder)
+    if beside is not None:
+        # The image's container holds the caption too (when the caption is the container's sibling, just the image).
+        container = holder.getparent() if holder.getnext() is beside else holder
+        return _text(beside), container if container is not None and container.tag != "body" else holder
+    return "", figure if figure is not None else holder
+
+
+def _caption_beside(img: Any) -> Any | None:
+    """A caption as the image's own next sibling, or its container's: by class, or by a "Photo..." start."""
+    for node in (img, img.getparent()):
+        sibling = node.getnext() if node is not None else None
         if sibling is not None and (
             CAPTION_CLASS.search(_classes(sibling)) or _text(sibling).lower().startswith("photo")
         ):
-            return _text(sibling), node if node is not holder else holder
-    return "", figure if figure is not None else holder
+            return sibling
+    return None
 
 
 def _related(tree: Any, page_url: str) -> tuple[list[Related], list[Any]]:

@@ -75,7 +75,25 @@ def _parse_pool(sources: int) -> Executor | None:
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["newsreader.sources.feed", "newsreader.sources.scrape"])
-    return ProcessPoolExecutor(max_workers=min(2, cores), mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=min(2, cores), mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+    )
+
+
+def _exit_with(parent: int) -> None:
+    """In a pool worker: leave when the refresh that started it is gone (killed with SIGKILL, it cannot say so)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="newsreader-orphan-guard", daemon=True).start()
 
 
 async def _with_refresher(args: argparse.Namespace, work: Any, pool_for: int = 0) -> Any:

@@ -80,6 +80,30 @@ def prepared_store(tmp_path: Path, base: str) -> tuple[Path, list[int]]:
     return path, read
 
 
+def no_process_outlives(pid: int) -> bool:
+    """No process that the killed refresh started (its parsing pool) is left running, within a few seconds."""
+
+    def leftovers() -> list[str]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                    status = (entry / "status").read_text()
+                except OSError:
+                    continue
+                if "State:\tZ" in status:
+                    continue
+                if "multiprocessing" in cmd and f"{pid}" in cmd or "forkserver" in cmd and str(os.getpid()) not in cmd:
+                    found.append(cmd)
+        return found
+
+    deadline = time.monotonic() + 5
+    while leftovers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not leftovers()
+
+
 def test_sigkill_mid_refresh_loses_nothing_committed(tmp_path: Path, slow_server: str) -> None:
     path, read_before = prepared_store(tmp_path, slow_server)
     config = tmp_path / "config" / "newsreader" / "config.toml"
@@ -102,6 +126,7 @@ def test_sigkill_mid_refresh_loses_nothing_committed(tmp_path: Path, slow_server
     finally:
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    assert no_process_outlives(proc.pid)
 
     store = Store(path)
     assert store.notice == "" and store.integrity_check() == "ok"

@@ -21,6 +21,7 @@ from newsreader.model import Article, Source, Story, iso, parse_iso
 APPLICATION_ID = 0x4E527264  # "NRrd": tells our database from somebody else's SQLite file
 SQLITE_HEADER = b"SQLite format 3\x00"
 
+FULL_CHECK_MAX_BYTES = 32 * 1024 * 1024
 ARTICLE_RETRY_SECONDS = 30 * 60
 ARTICLE_MAX_TRIES = 5
 
@@ -123,7 +124,10 @@ def check_file(path: Path) -> str | None:
             tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if app_id != APPLICATION_ID and (app_id != 0 or tables):
                 return "it is another program's SQLite database"
-            result = con.execute("PRAGMA quick_check").fetchone()[0]
+            # The page-by-page check costs ~2 ms a MiB; a large cache gets it in the background (Store.verify).
+            result = "ok"
+            if path.stat().st_size <= FULL_CHECK_MAX_BYTES:
+                result = con.execute("PRAGMA quick_check").fetchone()[0]
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
@@ -222,6 +226,18 @@ class Store:
 
     def integrity_check(self) -> str:
         return str(self._read("PRAGMA integrity_check")[0][0])
+
+    def verify(self) -> str:
+        """'ok', or what is damaged: SQLite's page-by-page check (quick_check), for a check after start."""
+        try:
+            # Its own read-only connection: the store's lock stays free for the reader meanwhile.
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
+            try:
+                return str(con.execute("PRAGMA quick_check").fetchone()[0])
+            finally:
+                con.close()
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
 
     # -- sources --------------------------------------------------------------------------------------
 
@@ -575,14 +591,16 @@ class Store:
     # -- search ---------------------------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 200) -> list[Story]:
-        """Full-text search over titles, authors, summaries and article bodies; best matches first."""
+        """Full-text search over titles, authors, summaries and article bodies; newest matches first."""
         fts = _fts_query(query)
         if not fts:
             return []
         try:
             rows = self._read(
-                f"""{self._HEADLINE} JOIN (SELECT rowid, rank FROM stories_fts WHERE stories_fts MATCH ?
-                    ORDER BY rank LIMIT ?) f ON f.rowid = st.id ORDER BY f.rank""",
+                # Newest stored first: what a news reader's search wants, and FTS5 walks rowids backwards
+                # and stops at the limit, where ranking must score every match (6 ms against 200 ms on 100k).
+                f"""{self._HEADLINE} JOIN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?
+                    ORDER BY rowid DESC LIMIT ?) f ON f.rowid = st.id ORDER BY st.id DESC""",
                 (fts, limit),
             )
         except sqlite3.OperationalError:

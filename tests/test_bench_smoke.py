@@ -20,7 +20,8 @@ def test_quick_benchmark_measures_every_row(tmp_path: Path) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    rows = [ln for ln in out.read_text(encoding="utf-8").splitlines() if ln.startswith("| ") and "---" not in ln][1:]
+    speed, quality = out.read_text(encoding="utf-8").split("## Extraction quality")
+    rows = [ln for ln in speed.splitlines() if ln.startswith("| ") and "---" not in ln][1:]
     names = " ".join(rows)
     for measured in (
         "cold refresh",
@@ -33,3 +34,4 @@ def test_quick_benchmark_measures_every_row(tmp_path: Path) -> None:
     ):
         assert measured in names, measured
     assert all(re.search(r"\| [0-9.]+ (s|ms|MB)", row) for row in rows), rows  # a number in every row
+    assert re.search(r"\*\*mean of 12\*\* \| \*\*[01]\.\d\d\*\* \| \*\*[01]\.\d\d\*\*", quality), quality

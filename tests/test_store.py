@@ -224,3 +224,22 @@ def test_a_full_disk_is_a_clear_error_and_loses_nothing(store: Store) -> None:
     assert "could not save to the database" in str(error.value) and "full" in str(error.value)
     assert [s.title for s in store.headlines()] == ["Story 1"]  # the failed batch left nothing half-written
     assert store.integrity_check() == "ok"
+
+
+def test_a_damaged_database_is_detected_at_start_and_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "newsreader.db"
+    store = Store(path)
+    src = store.add_source("http://x.test/feed")
+    assert src.id is not None
+    store.save_stories(src.id, [story(n, summary="words " * 200) for n in range(300)])
+    store._con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[page * 5 : page * 5 + 2000] = b"\xff" * 2000  # scribble over a b-tree page
+    path.write_bytes(bytes(data))
+    again = Store(path)
+    assert "damaged" in again.notice and "moved it to" in again.notice
+    assert again.count_stories() == 0 and again.integrity_check() == "ok"
+    assert again.verify() == "ok"
+    again.close()

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Markdown, Static
+from textual.widgets import Footer, Input, Static
 
 from newsreader import safe
 from newsreader.config import downloads_dir
@@ -38,6 +38,8 @@ from newsreader.tui.widgets.headline_list import PAGE, HeadlineList
 from newsreader.tui.widgets.source_list import SourceList
 
 if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
     from newsreader.refresh import Outcome
     from newsreader.tui.app import NewsReaderApp
 
@@ -88,6 +90,7 @@ class MainScreen(Screen[None]):
         self.search_query = ""
         self.story: Story | None = None
         self.refreshing = False
+        self.verified = False
 
     @property
     def reader(self) -> NewsReaderApp:
@@ -108,8 +111,8 @@ class MainScreen(Screen[None]):
         self.query_one("#headlines").border_title = "Headlines"
         self.query_one("#article").border_title = "Story"
         self.query_one("#search").display = False
+        self.load_headlines()  # first: the headlines are what the reader is waiting for
         self.load_sources()
-        self.load_headlines()
         self.query_one(HeadlineList).focus()
         if self.reader.offline:
             self.set_status("Offline: reading the cache only.")
@@ -129,10 +132,18 @@ class MainScreen(Screen[None]):
 
     # -- workers: the store ---------------------------------------------------------------------------
 
+    @work(thread=True, group="verify")
+    def verify_store(self) -> None:
+        """The full page check, after the first paint rather than before it."""
+        result = self.reader.store.verify()
+        if result != "ok":
+            message = f"The cache {self.reader.store.path} is damaged ({result}). Quit, move it aside, and start again."
+            self.app.call_from_thread(self.app.notify, safe.line(message), severity="error", timeout=30, markup=False)
+
     @work(thread=True, exclusive=True, group="sources")
     def load_sources(self) -> None:
-        store = self.reader.store
-        self.post_message(SourcesLoaded(store.sources(), store.count_stories(unread_only=True)))
+        sources = self.reader.store.sources()
+        self.post_message(SourcesLoaded(sources, sum(s.unread for s in sources)))
 
     def _list_state(self, select_story: int | None, open_it: bool = False) -> HeadlinesLoaded:
         """The headline list's contents with the cursor on `select_story` (runs in a worker thread)."""
@@ -272,6 +283,9 @@ class MainScreen(Screen[None]):
             return  # the reader has moved on to another list
         single_source = self.source_id is not None and not self.search_query
         self.headlines.show(message.key, message.total, message.pages, message.cursor, show_source=not single_source)
+        if not self.verified:
+            self.verified = True
+            self.verify_store()  # once the first headlines are up
         if message.open_story is not None:
             self.load_story(message.open_story)
 
@@ -336,8 +350,7 @@ class MainScreen(Screen[None]):
     def related_chosen(self, message: RelatedList.Chosen) -> None:
         self.open_related(message.related.url)
 
-    @on(Markdown.LinkClicked)
-    def link_clicked(self, message: Markdown.LinkClicked) -> None:
+    def on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
         message.prevent_default()
         self._open(message.href)
 

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from newsreader.model import Related
@@ -83,7 +83,6 @@ class ArticleView(VerticalScroll, can_focus=True):
         yield Static(Text(EMPTY, style="dim"), id="article-header", markup=False)
         yield Static("", id="article-caption", markup=False, classes="-hidden")
         yield Static("", id="article-note", markup=False, classes="-hidden")
-        yield Markdown("", id="article-body", open_links=False)
         yield Static("Links", classes="section-title -hidden", id="links-title", markup=False)
         yield Static("", id="article-links", markup=False, classes="-hidden")
         yield Static("Related", classes="section-title -hidden", id="related-title", markup=False)
@@ -106,6 +105,16 @@ class ArticleView(VerticalScroll, can_focus=True):
             text.append("\n" + p.url, style="dim underline")
         return text
 
+    def _body(self, markdown: str) -> None:
+        # The Markdown widget (and markdown-it) is loaded with the first story, not at start-up.
+        from textual.widgets import Markdown
+
+        bodies = self.query(Markdown)
+        if bodies:
+            bodies.first().update(markdown)
+        elif markdown:
+            self.mount(Markdown(markdown, id="article-body", open_links=False), after="#article-note")
+
     def _toggle(self, selector: str, show: bool) -> None:
         self.query_one(selector).set_class(not show, "-hidden")
 
@@ -114,7 +123,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         header = self.query_one("#article-header", Static)
         if p is None:
             header.update(Text(EMPTY, style="dim"))
-            self.query_one("#article-body", Markdown).update("")
+            self._body("")
             for selector in (
                 "#article-caption",
                 "#article-note",
@@ -130,7 +139,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         self._toggle("#article-caption", bool(p.caption))
         self.query_one("#article-note", Static).update(Text(p.note))
         self._toggle("#article-note", bool(p.note))
-        self.query_one("#article-body", Markdown).update(p.body or "*No text.*")
+        self._body(p.body or "*No text.*")
         links = Text("\n".join(f"{i:>3}. {url}" for i, url in enumerate(p.links, 1)))
         self.query_one("#article-links", Static).update(links)
         self._toggle("#links-title", bool(p.links))

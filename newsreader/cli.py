@@ -119,7 +119,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     from newsreader.refresh import Refresher, SubscribeError
 
     async def work(r: Refresher) -> Any:
-        return await r.subscribe(args.url, scrape=args.scrape)
+        return await r.subscribe(args.url, scrape=args.scrape, full_text=not args.no_full_text)
 
     try:
         done = asyncio.run(_with_refresher(args, work))
@@ -376,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = add("add", "subscribe to a feed, or to a page (its advertised feed, else its headlines scraped)")
     a.add_argument("url")
     a.add_argument("--scrape", action="store_true", help="scrape the page even when it advertises a feed")
+    a.add_argument("--no-full-text", action="store_true", help="never fetch this source's story pages")
     a.set_defaults(func=cmd_add)
 
     a = add("remove", "unsubscribe and drop a source's stories")

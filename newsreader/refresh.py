@@ -194,7 +194,7 @@ class Refresher:
 
     # -- subscribe ------------------------------------------------------------------------------------
 
-    async def subscribe(self, url: str, scrape: bool = False) -> Subscribed:
+    async def subscribe(self, url: str, scrape: bool = False, full_text: bool = True) -> Subscribed:
         """Add a feed, the feed a page advertises, or (without one, or with scrape=True) the page to scrape."""
         existing = await self._db(self.store.source, url)
         if existing:
@@ -207,7 +207,7 @@ class Refresher:
         if kind == "empty":
             raise SubscribeError(f"{url}: the server sent an empty response")
         if kind == "json":  # a JSON Feed is a feed; other JSON gets parse_feed's clear error
-            return await self._subscribe_feed(url, resp=resp)
+            return await self._subscribe_feed(url, resp=resp, full_text=full_text)
         if kind == "html" and not scrape:
             feeds = find_feeds(resp.content, resp.url)
             if feeds:
@@ -218,11 +218,11 @@ class Refresher:
                     note=f"found the feed “{feed_title or feed_url}” on the page; subscribed to it",
                 )
         if kind == "html":
-            return await self._subscribe_page(url, resp)
-        return await self._subscribe_feed(url, resp=resp)
+            return await self._subscribe_page(url, resp, full_text)
+        return await self._subscribe_feed(url, resp=resp, full_text=full_text)
 
     async def _subscribe_feed(
-        self, url: str, resp: Response | None = None, site_url: str = "", note: str = ""
+        self, url: str, resp: Response | None = None, site_url: str = "", note: str = "", full_text: bool = True
     ) -> Subscribed:
         existing = await self._db(self.store.source, url)
         if existing:
@@ -236,7 +236,7 @@ class Refresher:
             parsed = await self._cpu(parse_feed, resp.content, resp.url, resp.content_type)
         except FeedError as exc:
             raise SubscribeError(f"{url}: {exc}") from None
-        source = await self._db(self.store.add_source, url, "feed", parsed.title, site_url)
+        source = await self._db(self.store.add_source, url, "feed", parsed.title, site_url, full_text)
         assert source.id is not None
         new = await self._db(
             self.store.save_stories,
@@ -250,12 +250,12 @@ class Refresher:
         message = note or f"subscribed to the feed “{parsed.title or url}”"
         return Subscribed(source, f"{message} ({new} stories)", new)
 
-    async def _subscribe_page(self, url: str, resp: Response) -> Subscribed:
+    async def _subscribe_page(self, url: str, resp: Response, full_text: bool = True) -> Subscribed:
         rule = rule_for(url, self.config.scrape)
         stories = await self._cpu(scrape_headlines, resp.content, resp.url, rule, resp.content_type)
         if not stories:
             raise SubscribeError(f"{url}: found no feed and no headlines on this page")
-        source = await self._db(self.store.add_source, url, "scrape", "")
+        source = await self._db(self.store.add_source, url, "scrape", "", "", full_text)
         assert source.id is not None
         new = await self._db(
             self.store.save_stories, source.id, stories, etag=resp.etag, last_modified=resp.last_modified

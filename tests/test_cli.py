@@ -195,3 +195,10 @@ def test_save_names_the_file_from_a_sanitised_title(tmp_path: Path, capsys: pyte
     assert files == ["etc_passwd_ _rm -rf (2).md", "etc_passwd_ _rm -rf.md"]
     assert "Body." in (out_dir / files[1]).read_text(encoding="utf-8")
     assert not (tmp_path / "etc").exists()
+
+
+def test_whole_stories_can_be_switched_off_per_source(site: SiteServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "add", "--no-full-text", site.url("rss.xml"))[0] == 0
+    (outcome,) = run_json(capsys, "refresh")
+    assert outcome["articles"] == 0 and outcome["article_errors"] == 0
+    assert all(s["article"] is None for s in run_json(capsys, "list"))

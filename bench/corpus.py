@@ -59,6 +59,9 @@ WORDS = [
 ]
 
 
+PARAGRAPHS = 3
+
+
 def _sentence(rnd: random.Random, n: int) -> str:
     return " ".join(rnd.choice(WORDS) for _ in range(n)).capitalize() + "."
 
@@ -69,7 +72,7 @@ def feed_xml(index: int, items: int, base: str, seed: int = 7) -> str:
     entries = []
     for i in range(items):
         title = escape(_sentence(rnd, rnd.randint(6, 12)).rstrip("."))
-        body = "".join(f"<p>{_sentence(rnd, rnd.randint(30, 45))} {_sentence(rnd, 20)}</p>" for _ in range(3))
+        body = "".join(f"<p>{_sentence(rnd, rnd.randint(38, 58))} {_sentence(rnd, 26)}</p>" for _ in range(PARAGRAPHS))
         link = f"{base}/story/{index}/{i}.html"
         day, hour = 1 + (i * 7 + index) % 28, (i * 5 + index) % 24
         if atom:
@@ -97,14 +100,30 @@ def feed_xml(index: int, items: int, base: str, seed: int = 7) -> str:
     )
 
 
-def write_corpus(directory: Path, feeds: int, items: int, base: str) -> list[str]:
-    """Write the feeds into directory/feeds/; returns their URLs under `base`."""
+def opml(urls: list[str]) -> str:
+    outlines = "".join(
+        f'<outline type="rss" text="Bench feed {n}" title="Bench feed {n}" xmlUrl="{escape(url)}"/>\n'
+        for n, url in enumerate(urls)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<opml version="2.0"><head><title>bench corpus</title></head>\n'
+        f"<body>\n{outlines}</body></opml>\n"
+    )
+
+
+def write_corpus(directory: Path, feeds: int, items: int, base: str, seed: int = 7) -> list[str]:
+    """Write the feeds into directory/feeds/, plus directory/urls.txt and directory/feeds.opml listing them.
+
+    Returns the feeds' URLs under `base` (the server's address: the files name it in links and the lists).
+    """
     (directory / "feeds").mkdir(parents=True, exist_ok=True)
     urls = []
     for n in range(feeds):
         name = f"feeds/{n}.{'atom' if n % 2 else 'rss'}.xml"
-        (directory / name).write_text(feed_xml(n, items, base), encoding="utf-8")
+        (directory / name).write_text(feed_xml(n, items, base, seed), encoding="utf-8")
         urls.append(f"{base}/{name}")
+    (directory / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
+    (directory / "feeds.opml").write_text(opml(urls), encoding="utf-8")
     return urls
 
 
@@ -113,11 +132,11 @@ def main() -> None:
     ap.add_argument("directory", type=Path)
     ap.add_argument("--feeds", type=int, default=500)
     ap.add_argument("--items", type=int, default=50)
-    ap.add_argument("--base", default="http://127.0.0.1:8080")
+    ap.add_argument("--base", default="http://127.0.0.1:8080", help="the server's address, as the URLs will name it")
+    ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
-    urls = write_corpus(args.directory, args.feeds, args.items, args.base)
-    (args.directory / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
-    print(f"{len(urls)} feeds in {args.directory}")
+    urls = write_corpus(args.directory, args.feeds, args.items, args.base, args.seed)
+    print(f"{len(urls)} feeds in {args.directory} (urls.txt, feeds.opml)")
 
 
 if __name__ == "__main__":

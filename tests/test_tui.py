@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pytest_httpserver import HTTPServer
@@ -12,13 +12,13 @@ from rich.text import Text
 from werkzeug import Request, Response
 
 from newsreader.config import Config, NetworkConfig
-from newsreader.model import Story
+from newsreader.model import Article, Related, Story
 from newsreader.store import Store
 from newsreader.tui.app import NewsReaderApp
 from newsreader.tui.screens.dialogs import ErrorScreen, HelpScreen, binding_table
 from newsreader.tui.screens.main import MainScreen
 from newsreader.tui.widgets.article_view import ArticleView
-from newsreader.tui.widgets.headline_list import HeadlineList
+from newsreader.tui.widgets.headline_list import KEEP_PAGES, PAGE, HeadlineList
 from newsreader.tui.widgets.source_list import SourceList
 
 SIZE = (120, 36)
@@ -89,8 +89,8 @@ async def test_enter_opens_the_story_with_its_metadata_and_marks_it_read(demo_st
 
 
 async def test_next_unread_skips_read_stories_and_m_toggles(demo_store: Store, clock: Any) -> None:
-    ids = [s.id for s in demo_store.headlines()]
-    demo_store.set_read([ids[1], ids[2]])  # type: ignore[list-item]
+    ids = [s.id for s in demo_store.headlines() if s.id is not None]
+    demo_store.set_read([ids[1], ids[2]])
     app = make_app(demo_store, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -301,3 +301,109 @@ async def test_related_headline_opens_as_a_story(demo_store: Store, clock: Any) 
         shown = app.screen.query_one(ArticleView).presented
         assert shown is not None and shown.title == "Damaged Baikonur Launch Pad Facility Restored After 2025 Collapse"
         assert shown.caption.startswith("Photo:")
+
+
+async def test_q_quits(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_notice_is_shown_at_start(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock, notice="The cache was damaged and moved aside \x1b[31m[b]")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        shown = [n.message for n in app._notifications]
+        assert shown == ["The cache was damaged and moved aside [b]"]
+
+
+def fill(store: Store, count: int) -> list[int]:
+    src = store.add_source("http://many.test/feed", title="Many", full_text=False)
+    start = datetime(2025, 11, 10, 11, 0, tzinfo=UTC)
+    stories = [Story(key=str(i), title=f"Story {i:05d}", published=start - timedelta(minutes=i)) for i in range(count)]
+    store.save_stories(src.id, stories)  # type: ignore[arg-type]
+    return [s.id for s in store.headlines(limit=count) if s.id is not None]
+
+
+async def test_headline_list_is_virtual_and_loads_pages_on_demand(store: Store, clock: Any) -> None:
+    fill(store, 2500)
+    app = make_app(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        heads = headline_list(app)
+        assert heads.total == 2500 and list(heads.children) == []  # no widget per headline
+        assert set(heads._pages) == {0}  # only the first page was read at start
+        await pilot.press("G")
+        await settle(app, pilot)
+        assert heads.cursor == 2499 and heads.current is not None and heads.current.title == "Story 02499"
+        assert "Story 02499" in screen_text(app)
+        for _ in range(12):  # page through the whole list: memory stays bounded
+            heads.cursor = (heads.cursor + PAGE) % heads.total
+            await settle(app, pilot)
+        assert len(heads._pages) <= KEEP_PAGES
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert heads.current is not None and heads.current.title == "Story 00000"
+
+
+async def test_space_pages_the_story_from_the_headline_list(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("h")  # back to the list; the story stays in its pane
+        article = app.screen.query_one(ArticleView)
+        assert headline_list(app).has_focus and article.scroll_y == 0
+        await pilot.press("space")
+        await pilot.pause()
+        assert article.scroll_y > 10 and headline_list(app).has_focus
+        await pilot.press("b")
+        await pilot.pause()
+        assert article.scroll_y == 0
+
+
+async def test_related_headline_not_in_the_cache_is_fetched(store: Store, clock: Any, httpserver: HTTPServer) -> None:
+    from tests.site_server import KZ_SITE
+
+    page = (KZ_SITE / "news" / "a-rare-black-melanist-wolf-was-shot-in-eastern-kazakhstan.html").read_text("utf-8")
+    httpserver.expect_request("/wolf.html").respond_with_data(page, content_type="text/html; charset=utf-8")
+    src = store.add_source("http://feed.test/rss", title="Feed", full_text=False)
+    store.save_stories(src.id, [Story(key="s", title="Seed", url="http://feed.test/seed", summary="<p>Seed.</p>")])  # type: ignore[arg-type]
+    seed = store.headlines()[0]
+    assert seed.id is not None
+    wolf = Related("A wolf, elsewhere", httpserver.url_for("/wolf.html"))
+    store.save_article(seed.id, Article(url=seed.url, title="Seed", text="Seed body.", related=[wolf]))
+    app = make_app(store, clock, offline=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("tab", "enter")  # to the related headlines, open the first
+        await settle(app, pilot)
+        shown = app.screen.query_one(ArticleView).presented
+        assert shown is not None and shown.title == "A Rare Black Melanist Wolf Was Shot in Eastern Kazakhstan"
+        assert shown.url == wolf.url and "A Rare Black Melanist Wolf" in screen_text(app)
+    assert len(httpserver.log) == 1
+
+
+async def test_related_headline_offline_and_not_cached_says_so(store: Store, clock: Any) -> None:
+    src = store.add_source("http://feed.test/rss", title="Feed", full_text=False)
+    store.save_stories(src.id, [Story(key="s", title="Seed", url="http://feed.test/seed")])  # type: ignore[arg-type]
+    seed = store.headlines()[0]
+    assert seed.id is not None
+    gone = Related("Never fetched", "http://127.0.0.1:9/never.html")
+    store.save_article(seed.id, Article(url=seed.url, title="Seed", text="Seed body.", related=[gone]))
+    app = make_app(store, clock, offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("tab", "enter")
+        await settle(app, pilot)
+        assert "not in the cache, and the reader is offline" in str(app.screen.query_one("#status").render())
+        shown = app.screen.query_one(ArticleView).presented
+        assert shown is not None and shown.title == "Seed"

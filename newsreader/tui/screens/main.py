@@ -73,6 +73,8 @@ class MainScreen(Screen[None]):
         Binding("h,escape", "back", "Back", id="main.back"),
         Binding("n", "next_unread", "Next unread", id="main.next-unread"),
         Binding("p", "next_unread(False)", "Previous unread", show=False, id="main.previous-unread"),
+        Binding("space", "page_story", "Page the story down", show=False, id="main.story-page-down"),
+        Binding("b", "page_story(-1)", "Page the story up", show=False, id="main.story-page-up"),
         Binding("o", "open_link", "Open in browser", id="main.open-link"),
         Binding("m", "toggle_read", "Toggle read", show=False, id="main.toggle-read"),
         Binding("s", "save_story", "Save story as Markdown", show=False, id="main.save"),
@@ -395,6 +397,14 @@ class MainScreen(Screen[None]):
             self.load_headlines()
         elif focused is self.headlines:
             self.query_one(SourceList).focus()
+
+    def action_page_story(self, direction: int = 1) -> None:
+        # From any pane, as in newsboat: the list keeps its place while the story moves.
+        article = self.query_one(ArticleView)
+        if direction > 0:
+            article.scroll_page_down(animate=False)
+        else:
+            article.scroll_page_up(animate=False)
 
     def action_next_unread(self, forward: bool = True) -> None:
         self.jump_unread(forward)

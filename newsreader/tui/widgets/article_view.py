@@ -54,8 +54,6 @@ class ArticleView(VerticalScroll, can_focus=True):
     """Renders a Presented story; every string in it has already passed safe.py."""
 
     BINDINGS = [
-        Binding("space", "page_down", "Page down", show=False, id="article.page-down"),
-        Binding("b", "page_up", "Page up", show=False, id="article.page-up"),
         Binding("j", "scroll_down", "Scroll down", show=False, id="article.down"),
         Binding("k", "scroll_up", "Scroll up", show=False, id="article.up"),
         Binding("g", "scroll_home", "Top", show=False, id="article.top"),

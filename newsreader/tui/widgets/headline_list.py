@@ -25,6 +25,7 @@ from newsreader import safe
 from newsreader.model import Story
 
 PAGE = 200
+KEEP_PAGES = 8  # pages kept in memory; farther ones are dropped and asked for again if the reader returns
 ROW = 2  # lines per headline: the title, then its source and age
 
 
@@ -82,7 +83,7 @@ class HeadlineList(ScrollView, can_focus=True):
     }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True)
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)  # watch_cursor repaints two rows
 
     @dataclass
     class NeedPage(Message):
@@ -129,6 +130,12 @@ class HeadlineList(ScrollView, can_focus=True):
         if key != self.key:
             return  # an answer for a list that is no longer shown
         self._pages[page] = rows
+        if len(self._pages) > KEEP_PAGES:
+            # Near the cursor or the rows in view is near; the page just loaded always stays (no ask-drop loop).
+            marks = (self.cursor // PAGE, self.scroll_offset.y // ROW // PAGE, page)
+            for far in sorted(self._pages, key=lambda p: min(abs(p - m) for m in marks))[KEEP_PAGES:]:
+                del self._pages[far]
+                self._asked.discard(far)
         self._lines.clear()
         self.refresh()
 

@@ -25,11 +25,16 @@ class SourceList(OptionList):
         Binding("l", "select", "Open", show=False, id="sources.open"),
     ]
 
+    COMPONENT_CLASSES = {"source-list--error", "source-list--unread", "source-list--count"}
+
     DEFAULT_CSS = """
     SourceList {
         height: 1fr;
         max-height: 100%;
         & > .option-list--option { padding: 0 0; }
+        & > .source-list--error { color: $error; text-style: bold; }
+        & > .source-list--unread { text-style: bold; }
+        & > .source-list--count { color: $text-muted; }
     }
     """
 
@@ -40,24 +45,31 @@ class SourceList(OptionList):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.sources: dict[int, Source] = {}
+        self._shown: tuple[list[Source], int] = ([], 0)
+
+    def on_mount(self) -> None:
+        # Labels carry resolved theme colours: draw them again when the theme changes.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.show(*self._shown))
 
     LABEL_WIDTH = 22  # the pane's inner width in app.tcss
 
-    @classmethod
-    def _label(cls, name: str, unread: int, error: bool) -> Text:
+    def _label(self, name: str, unread: int, error: bool) -> Text:
+        """Mark, name and unread count in aligned columns; colours come from the theme via component classes."""
         count = f" {unread}" if unread else ""
-        room = cls.LABEL_WIDTH - 2 - len(count)
+        room = self.LABEL_WIDTH - 2 - len(count)
         if len(name) > room:
             name = name[: room - 1] + "…"
+        style = self.get_component_rich_style
         label = Text(no_wrap=True, overflow="ellipsis")
-        label.append("! " if error else "  ", style="bold red" if error else "")
-        label.append(name.ljust(room), style="bold" if unread else "")
-        label.append(count, style="dim")
+        label.append("! " if error else "  ", style=style("source-list--error", partial=True) if error else "")
+        label.append(name.ljust(room), style=style("source-list--unread", partial=True) if unread else "")
+        label.append(count, style=style("source-list--count", partial=True))
         return label
 
     def show(self, sources: list[Source], total_unread: int) -> None:
         """Replace the list, keeping the highlighted entry where it still exists."""
         keep = self.highlighted_id
+        self._shown = (sources, total_unread)
         self.sources = {s.id: s for s in sources if s.id is not None}
         options = [Option(self._label("All stories", total_unread, False), id=ALL)]
         options += [Option(self._label(safe.line(s.name), s.unread, bool(s.error)), id=str(s.id)) for s in sources]

@@ -3,7 +3,7 @@
 `python -m bench.paint DB [--browse] [--source-title TITLE]` prints one JSON object:
 - first_paint_s: from starting the process to the terminal receiving the first headline's text;
 - key_to_repaint_ms (with --browse): from writing "j" to the pty to the end of the frame the reader writes back
-  (the output going quiet for 15 ms; that quiet time is subtracted);
+  (the output going quiet for 15 ms; that quiet time is subtracted), each key sent after 50 ms of quiet;
 - peak_rss_mb: the reader process's VmHWM after browsing.
 """
 
@@ -45,12 +45,12 @@ def read_until(fd: int, predicate: object, limit: float) -> tuple[bytes, float]:
     return buf, last
 
 
-def drain(fd: int, limit: float = 2.0) -> float:
-    """Read until the output is quiet for QUIET seconds; returns the time of the last byte."""
+def drain(fd: int, limit: float = 2.0, quiet: float = QUIET) -> float:
+    """Read until the output is quiet for `quiet` seconds; returns the time of the last byte."""
     last = time.perf_counter()
     end = last + limit
     while time.perf_counter() < end:
-        ready, _, _ = select.select([fd], [], [], QUIET)
+        ready, _, _ = select.select([fd], [], [], quiet)
         if not ready:
             break
         try:
@@ -101,6 +101,7 @@ def main() -> None:
             latencies = []
             silent = 0
             for _ in range(200):
+                drain(fd, quiet=0.05)  # nothing pending: every reply timed below belongs to its own key
                 sent = time.perf_counter()
                 os.write(fd, b"j")
                 got, first = read_until(fd, lambda b: len(b) > 0, 1.0)  # the reply's first byte

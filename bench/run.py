@@ -343,7 +343,7 @@ def main() -> None:
         f"(`newsreader refresh --no-full-text` against `newsboat -x reload`, both with {CONCURRENCY} connections at once).\n"
         "UI figures come from `bench/paint.py`: the reader started on a real pseudo-terminal (120x36) on a generated\n"
         "store; first paint is process start to the first headline's text reaching the terminal, key to repaint is\n"
-        "writing `j` to the terminal to the end of the frame written back.\n\n"
+        "writing `j` to the terminal to the end of the frame written back (200 presses, each after 50 ms of quiet).\n\n"
         f"{table(rows)}\n\n"
         "## Extraction quality\n\n"
         "Body-text precision and recall (multisets of words) on a small labelled set: 8 pages in the shapes of\n"

@@ -1,6 +1,6 @@
 """The reader on a real pseudo-terminal, timed as a person would feel it.
 
-`python -m bench.paint DB [--browse] [--source-title TITLE]` prints one JSON object:
+`python -m bench.paint DB [--browse] [--source-title TITLE] [--presses N]` prints one JSON object:
 - first_paint_s: from starting the process to the terminal receiving the first headline's text;
 - key_to_repaint_ms (with --browse): from writing "j" to the pty to the end of the frame the reader writes back
   (the output going quiet for 15 ms; that quiet time is subtracted), each key sent after 50 ms of quiet;
@@ -77,6 +77,7 @@ def main() -> None:
     store = Store(db)
     marker = store.headlines(limit=1)[0].title[:18].encode()
     source_title = sys.argv[sys.argv.index("--source-title") + 1] if "--source-title" in sys.argv else ""
+    presses = int(sys.argv[sys.argv.index("--presses") + 1]) if "--presses" in sys.argv else 200
     store.close()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(LINES)}
     start = time.perf_counter()
@@ -100,7 +101,7 @@ def main() -> None:
                 drain(fd)
             latencies = []
             silent = 0
-            for _ in range(200):
+            for _ in range(presses):
                 drain(fd, quiet=0.05)  # nothing pending: every reply timed below belongs to its own key
                 sent = time.perf_counter()
                 os.write(fd, b"j")

@@ -103,8 +103,7 @@ class MainScreen(Screen[None]):
             yield SourceList(id="sources")
             yield HeadlineList(id="headlines", clock=self.reader.clock)
             yield ArticleView(id="article")
-        with Vertical(id="bottom"):
-            yield Input(placeholder="Search stories (Enter to search, Esc to cancel)", id="search")
+        with Vertical(id="bottom"):  # the search box is mounted here on the first `/`
             yield Static("", id="status", markup=False)
         yield Footer()
 
@@ -112,7 +111,6 @@ class MainScreen(Screen[None]):
         self.query_one("#sources").border_title = "Sources"
         self.query_one("#headlines").border_title = "Headlines"
         self.query_one("#article").border_title = "Story"
-        self.query_one("#search").display = False
         self.load_headlines()  # first: the headlines are what the reader is waiting for
         self.load_sources()
         self.query_one(HeadlineList).focus()
@@ -358,8 +356,7 @@ class MainScreen(Screen[None]):
 
     @on(Input.Submitted, "#search")
     def search_submitted(self, message: Input.Submitted) -> None:
-        search = self.query_one("#search", Input)
-        search.display = False
+        message.input.display = False
         query = message.value.strip()
         if query:
             self.search_query = query
@@ -370,9 +367,11 @@ class MainScreen(Screen[None]):
     # -- actions --------------------------------------------------------------------------------------
 
     def _panes(self) -> list[Widget]:
-        related = self.query_one(RelatedList)
         panes: list[Widget] = [self.query_one(SourceList), self.headlines, self.query_one(ArticleView)]
-        return [*panes, related] if related.display and related.option_count else panes
+        related = self.query(RelatedList)  # mounted with the first story
+        if related and related.first().display and related.first().option_count:
+            panes.append(related.first())
+        return panes
 
     def action_cycle_panes(self, step: int = 1) -> None:
         panes = self._panes()
@@ -382,9 +381,9 @@ class MainScreen(Screen[None]):
             self.focused.scroll_visible()
 
     def action_back(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.display:
-            search.display = False
+        search = self.query("#search")
+        if search and search.first().display:
+            search.first().display = False
             self.headlines.focus()
             return
         focused = self.focused
@@ -468,8 +467,11 @@ class MainScreen(Screen[None]):
     def action_refresh_all(self) -> None:
         self.run_refresh(None)
 
-    def action_search(self) -> None:
-        search = self.query_one("#search", Input)
+    async def action_search(self) -> None:
+        search = self.query("#search").first(Input) if self.query("#search") else None
+        if search is None:  # not composed at start: the first paint should not wait for a box used later
+            search = Input(placeholder="Search stories (Enter to search, Esc to cancel)", id="search")
+            await self.query_one("#bottom").mount(search, before="#status")
         search.display = True
         search.value = self.search_query
         search.focus()

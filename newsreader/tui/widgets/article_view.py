@@ -79,12 +79,21 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(EMPTY, style="dim"), id="article-header", markup=False)
-        yield Static("", id="article-caption", markup=False, classes="-hidden")
-        yield Static("", id="article-note", markup=False, classes="-hidden")
-        yield Static("Links", classes="section-title -hidden", id="links-title", markup=False)
-        yield Static("", id="article-links", markup=False, classes="-hidden")
-        yield Static("Related", classes="section-title -hidden", id="related-title", markup=False)
-        yield RelatedList(id="related", classes="-hidden")
+
+    def _build(self) -> None:
+        """The parts of a story, mounted with the first one: start-up draws only the empty pane."""
+        if self.query("#article-caption"):
+            return
+        self.mount_all(
+            [
+                Static("", id="article-caption", markup=False, classes="-hidden"),
+                Static("", id="article-note", markup=False, classes="-hidden"),
+                Static("Links", classes="section-title -hidden", id="links-title", markup=False),
+                Static("", id="article-links", markup=False, classes="-hidden"),
+                Static("Related", classes="section-title -hidden", id="related-title", markup=False),
+                RelatedList(id="related", classes="-hidden"),
+            ]
+        )
 
     @staticmethod
     def header(p: Presented) -> Text:
@@ -119,6 +128,7 @@ class ArticleView(VerticalScroll, can_focus=True):
     def show(self, p: Presented | None) -> None:
         self.presented = p
         header = self.query_one("#article-header", Static)
+        self._build()
         if p is None:
             header.update(Text(EMPTY, style="dim"))
             self._body("")

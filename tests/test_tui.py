@@ -407,3 +407,15 @@ async def test_related_headline_offline_and_not_cached_says_so(store: Store, clo
         assert "not in the cache, and the reader is offline" in str(app.screen.query_one("#status").render())
         shown = app.screen.query_one(ArticleView).presented
         assert shown is not None and shown.title == "Seed"
+
+
+async def test_empty_lists_say_so(store: Store, clock: Any) -> None:
+    store.add_source("http://empty.test/feed", title="Empty")
+    app = make_app(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert headline_list(app).total == 0 and "No stories here." in screen_text(app)
+        await pilot.press("slash", *"nothing", "enter")
+        await settle(app, pilot)
+        assert "No stories match" in screen_text(app)
+        assert "0 stories match “nothing”" in str(app.screen.query_one("#status").render())

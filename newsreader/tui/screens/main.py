@@ -282,7 +282,19 @@ class MainScreen(Screen[None]):
         if message.key != self._list_key():
             return  # the reader has moved on to another list
         single_source = self.source_id is not None and not self.search_query
-        self.headlines.show(message.key, message.total, message.pages, message.cursor, show_source=not single_source)
+        if self.search_query:
+            empty = "No stories match. Esc goes back to the list."
+            found = {1: "1 story matches", PAGE: f"The newest {PAGE} stories matching"}.get(
+                message.total, f"{message.total} stories match"
+            )
+            self.set_status(f"{found} “{self.search_query}” (Esc goes back to the list).")
+        elif self.reader.offline:
+            empty = "No stories here."
+        else:
+            empty = "No stories here yet: r refreshes this source." if single_source else "No stories yet: R refreshes."
+        self.headlines.show(
+            message.key, message.total, message.pages, message.cursor, show_source=not single_source, empty=empty
+        )
         if not self.verified:
             self.verified = True
             self.verify_store()  # once the first headlines are up

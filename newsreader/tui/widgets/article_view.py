@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -60,9 +61,14 @@ class ArticleView(VerticalScroll, can_focus=True):
         Binding("G", "scroll_end", "Bottom", show=False, id="article.bottom"),
     ]
 
+    COMPONENT_CLASSES = {"article-view--title", "article-view--meta", "article-view--link"}
+
     DEFAULT_CSS = """
     ArticleView {
         padding: 0 1;
+        & > .article-view--title { color: $text-primary; text-style: bold; }
+        & > .article-view--meta { color: $text-secondary; text-style: italic; }
+        & > .article-view--link { color: $text-muted; text-style: underline; }
         & > #article-header { margin: 1 0 0 0; }
         & > #article-caption { color: $text-muted; text-style: italic; margin: 1 0 0 0; }
         & > #article-note { color: $warning; margin: 1 0 0 0; }
@@ -96,9 +102,11 @@ class ArticleView(VerticalScroll, can_focus=True):
         )
 
     @staticmethod
-    def header(p: Presented) -> Text:
+    def header(p: Presented, styles: dict[str, Style] | None = None) -> Text:
+        """Title, byline and link as plain Text; `styles` are the pane's theme colours by part."""
+        style = (styles or {}).get
         text = Text()
-        text.append(p.title + "\n", style="bold")
+        text.append(p.title + "\n", style=style("title", Style(bold=True)))
         meta = []
         if p.authors:
             meta.append("By " + ", ".join(p.authors))
@@ -107,10 +115,22 @@ class ArticleView(VerticalScroll, can_focus=True):
         meta += [v for v in (p.source or p.site, p.section) if v]
         if p.reading_minutes:
             meta.append(f"{p.reading_minutes} min read")
-        text.append(" · ".join(meta), style="italic")
+        text.append(" · ".join(meta), style=style("meta", Style(italic=True)))
         if p.url:
-            text.append("\n" + p.url, style="dim underline")
+            text.append("\n" + p.url, style=style("link", Style(dim=True, underline=True)))
         return text
+
+    def _styled_header(self, p: Presented) -> Text:
+        parts = ("title", "meta", "link")
+        return self.header(p, {k: self.get_component_rich_style(f"article-view--{k}") for k in parts})
+
+    def on_mount(self) -> None:
+        # The header carries resolved theme colours: draw it again when the theme changes.
+        self.app.theme_changed_signal.subscribe(self, self._restyle)
+
+    def _restyle(self, _theme: object) -> None:
+        if self.presented is not None:
+            self.query_one("#article-header", Static).update(self._styled_header(self.presented))
 
     def _body(self, markdown: str) -> None:
         # The Markdown widget (and markdown-it) is loaded with the first story, not at start-up.
@@ -142,7 +162,7 @@ class ArticleView(VerticalScroll, can_focus=True):
             ):
                 self._toggle(selector, False)
             return
-        header.update(self.header(p))
+        header.update(self._styled_header(p))
         self.query_one("#article-caption", Static).update(Text(p.caption))
         self._toggle("#article-caption", bool(p.caption))
         self.query_one("#article-note", Static).update(Text(p.note))

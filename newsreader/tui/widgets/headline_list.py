@@ -99,6 +99,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.key: tuple[object, ...] = ()
         self.show_source = True  # off when every row is from the one source shown
+        self.empty = ""  # what an empty list says (our own words, never feed text)
         self.total = 0
         self._pages: dict[int, list[Story]] = {}
         self._asked: set[int] = set()
@@ -114,9 +115,10 @@ class HeadlineList(ScrollView, can_focus=True):
         pages: dict[int, list[Story]],
         cursor: int = 0,
         show_source: bool = True,
+        empty: str = "",
     ) -> None:
         """A new list (another source, a search): its length and some pages; the rest are asked for."""
-        self.key, self.total, self.show_source = key, total, show_source
+        self.key, self.total, self.show_source, self.empty = key, total, show_source, empty
         self._pages = dict(pages)
         self._asked = set(pages)
         self._lines.clear()
@@ -212,6 +214,10 @@ class HeadlineList(ScrollView, can_focus=True):
         index, part = divmod(self.scroll_offset.y + y, ROW)
         width = self.scrollable_content_region.width
         if index >= self.total or width <= 0:
+            if self.total == 0 and self.empty and y == 0 and width > 0:
+                text = Text("  " + self.empty, style=self.rich_style + self._style("headline-list--placeholder"))
+                text.truncate(width, overflow="ellipsis", pad=True)
+                return Strip(text.render(self.app.console), width)
             return Strip.blank(width, self.rich_style)
         story = self.story_at(index)
         selected = index == self.cursor

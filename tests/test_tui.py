@@ -419,3 +419,50 @@ async def test_empty_lists_say_so(store: Store, clock: Any) -> None:
         await settle(app, pilot)
         assert "No stories match" in screen_text(app)
         assert "0 stories match “nothing”" in str(app.screen.query_one("#status").render())
+
+
+async def test_a_second_refresh_waits_for_the_first(store: Store, clock: Any, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_handler(slow_feed(2, 0.5))
+    store.add_source(httpserver.url_for("/feed.xml"), title="Slow", full_text=False)
+    app = make_app(store, clock, offline=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R", "R", "r")
+        assert "already running" in str(app.screen.query_one("#status").render())
+        await settle(app, pilot)
+        assert "Refreshed 1 sources: 2 new." in str(app.screen.query_one("#status").render())
+        assert headline_list(app).total == 2
+    assert len(httpserver.log) == 1
+
+
+async def test_o_opens_the_highlighted_headline_from_the_list(demo_store: Store, clock: Any, monkeypatch: Any) -> None:
+    import newsreader.tui.screens.main as main
+
+    opened: list[str] = []
+
+    def fake_open(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    monkeypatch.setattr(main.webbrowser, "open", fake_open)
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")  # read the first story
+        await settle(app, pilot)
+        await pilot.press("o")  # from the story: its link
+        await pilot.press("h", "j", "o")  # from the list: the highlighted headline's
+        await pilot.pause()
+    first, second = (s.url for s in demo_store.headlines()[:2])
+    assert opened == [first, second]
+
+
+def test_browser_command_gets_the_url_as_one_argument(monkeypatch: Any) -> None:
+    import newsreader.tui.screens.main as main
+
+    calls: list[list[str]] = []
+    monkeypatch.setattr(main.subprocess, "Popen", lambda argv, **kw: calls.append(argv))
+    url = "http://x.test/a b;$(rm -rf ~)"
+    assert main.open_in_browser(url, "firefox --new-tab")
+    assert calls and calls[0][:2] == ["firefox", "--new-tab"] and len(calls[0]) == 3
+    assert main.open_in_browser("file:///etc/passwd", "firefox") is False and len(calls) == 1

@@ -245,6 +245,13 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="refresh")
     async def run_refresh(self, only: Source | None = None) -> None:
+        self.refreshing = True
+        try:
+            await self._refresh(only)
+        finally:
+            self.refreshing = False
+
+    async def _refresh(self, only: Source | None) -> None:
         from newsreader.fetch import Fetcher
         from newsreader.refresh import Refresher
 
@@ -256,7 +263,6 @@ class MainScreen(Screen[None]):
         if not sources:
             self.set_status("No sources yet: add one with `newsreader add URL`.")
             return
-        self.refreshing = True
         done = 0
 
         def progress(outcome: Outcome) -> None:
@@ -265,12 +271,9 @@ class MainScreen(Screen[None]):
             self.post_message(RefreshProgress(done, len(sources), outcome))
 
         self.set_status(f"Refreshing 0/{len(sources)}…")
-        try:
-            async with Fetcher(self.reader.config.network) as fetcher:
-                refresher = Refresher(store, fetcher, self.reader.config, on_outcome=progress)
-                outcomes = await refresher.refresh_all(sources)
-        finally:
-            self.refreshing = False
+        async with Fetcher(self.reader.config.network) as fetcher:
+            refresher = Refresher(store, fetcher, self.reader.config, on_outcome=progress)
+            outcomes = await refresher.refresh_all(sources)
         self.post_message(RefreshFinished(outcomes))
 
     # -- results --------------------------------------------------------------------------------------
@@ -425,7 +428,8 @@ class MainScreen(Screen[None]):
             self.set_status(f"Not opening {safe.url(url)[:80]}: only http and https links are opened.")
 
     def action_open_link(self) -> None:
-        story = self.story or self.headlines.current
+        # From the list, the highlighted headline; elsewhere, the story being read.
+        story = self.headlines.current if self.headlines.has_focus or self.story is None else self.story
         if story is None or not story.url:
             self.set_status("No link to open.")
             return
@@ -470,14 +474,25 @@ class MainScreen(Screen[None]):
         self.load_sources()
         self.load_headlines()
 
+    def _busy(self) -> bool:
+        """A second refresh would cancel the running one (exclusive workers): let the first finish."""
+        if self.refreshing:
+            self.set_status("A refresh is already running; new stories appear when it ends.")
+            return True
+        self.refreshing = True  # now, not when the worker starts: a key pressed in between must see it
+        return False
+
     def action_refresh_source(self) -> None:
+        if self._busy():
+            return
         source = self.query_one(SourceList).current
         if source is None and self.source_id is not None:
             source = self.query_one(SourceList).sources.get(self.source_id)
         self.run_refresh(source)
 
     def action_refresh_all(self) -> None:
-        self.run_refresh(None)
+        if not self._busy():
+            self.run_refresh(None)
 
     async def action_search(self) -> None:
         search = self.query("#search").first(Input) if self.query("#search") else None

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -203,10 +204,13 @@ class HeadlineList(ScrollView, can_focus=True):
         if story is not None:
             self.post_message(self.Opened(story))
 
-    def on_click(self, event: object) -> None:
-        y = getattr(event, "y", None)
-        if isinstance(y, int):
-            self.cursor = max(0, min(self.total - 1, (self.scroll_offset.y + y) // ROW))
+    def on_click(self, event: events.Click) -> None:
+        row = (self.scroll_offset.y + event.y) // ROW
+        if not 0 <= row < self.total:
+            return
+        if row == self.cursor:
+            self.action_open()  # a click on the highlighted headline opens it
+        self.cursor = row
 
     # -- drawing -----------------------------------------------------------------------------------
 

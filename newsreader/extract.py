@@ -21,22 +21,24 @@ from lxml import etree
 from newsreader import safe
 from newsreader.model import Article, Image, Related
 
-ARTICLE_TYPES = {
+# schema.org types that describe a story, most specific first.
+ARTICLE_TYPES = [
     "newsarticle",
-    "article",
-    "blogposting",
     "reportagenewsarticle",
     "analysisnewsarticle",
     "opinionnewsarticle",
     "backgroundnewsarticle",
-    "webpage",
     "liveblogposting",
-}
+    "article",
+    "blogposting",
+    "webpage",
+]
 CREDIT = re.compile(
-    r"^\s*(?:original\s+author|author|written\s+by|text|reporting\s+by|by|автор|авторы|автор\s+текста)\s*[:：]?\s*(.+?)\s*$",
+    r"^\s*(?:original\s+authors?|authors?|written\s+by|text|reporting\s+by|by|авторы|автор\s+текста|автор)\s*[:：]?\s*(.+?)\s*$",
     re.IGNORECASE,
 )
 BY_PREFIX = re.compile(r"^\s*(?:by|от)\s+", re.IGNORECASE)
+NAME_SEPARATOR = re.compile(r"\s*(?:,|;|&|\band\b|\bи\b)\s*", re.IGNORECASE)
 CAPTION_CLASS = re.compile(r"caption|credit|photo-?text|image-?desc", re.IGNORECASE)
 BYLINE_CLASS = re.compile(r"(^|[-_ ])(byline|author|authors|author-name|writer)([-_ ]|$)", re.IGNORECASE)
 RELATED_HEADING = re.compile(
@@ -50,7 +52,8 @@ BOILERPLATE_CLASS = re.compile(
     r"newsletter|paywall|popup|modal|related|latest|recommend|comments?|tags?|post-tags|breadcrumbs?)([-_ ]|$)",
     re.IGNORECASE,
 )
-META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+META_SCAN_BYTES = 4096
+TITLE_SEPARATOR = re.compile(r"\s+[|–—-]\s+")
 MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 
@@ -62,13 +65,44 @@ def _codec(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip().strip("\"'")).name
+        found = codecs.lookup(name.strip().strip("\"'")).name
     except LookupError:
         return None
+    # Pages labelled Latin-1 use windows-1252's curly quotes and dashes; browsers read them so too.
+    return "cp1252" if found == "iso8859-1" else found
+
+
+def _meta_charset(data: bytes) -> str | None:
+    """The charset a page declares in <meta charset> or <meta http-equiv="Content-Type"> near its start."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    # Latin-1 maps every byte to one character, so the ASCII markup reads right whatever the real encoding.
+    head = LexborHTMLParser(data[:META_SCAN_BYTES].decode("latin-1"))
+    for meta in head.css("meta[charset], meta[http-equiv][content]"):
+        declared = meta.attributes.get("charset")
+        if declared is None and (meta.attributes.get("http-equiv") or "").lower() == "content-type":
+            declared = _charset_param(meta.attributes.get("content"))
+        name = _codec(declared)
+        if name:
+            # A page cannot really be UTF-16 if its meta tag was readable as ASCII (the HTML standard says so too).
+            return "utf-8" if name.startswith("utf-16") else name
+    return None
+
+
+def _charset_param(content_type: str | None) -> str | None:
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            return value
+    return None
 
 
 def decode_html(data: bytes | str, content_type: str | None = None) -> str:
-    """Page bytes -> text: BOM, then the HTTP charset, then <meta charset>, then UTF-8, then windows-1252."""
+    """Page bytes -> text. Never raises.
+
+    A byte-order mark wins (as in browsers: it cannot be there by accident), then the HTTP charset, then the
+    page's <meta> charset, then UTF-8, then windows-1252. A declaration the bytes contradict is tried after UTF-8.
+    """
     if isinstance(data, str):
         return data
     for bom, name in (
@@ -78,21 +112,16 @@ def decode_html(data: bytes | str, content_type: str | None = None) -> str:
     ):
         if data.startswith(bom):
             return data[len(bom) :].decode(name, errors="replace")
-    declared = None
-    if content_type and "charset=" in content_type.lower():
-        declared = _codec(content_type.lower().split("charset=", 1)[1].split(";")[0])
-    if declared is None:
-        match = META_CHARSET.search(data[:4096])
-        declared = _codec(match.group(1).decode("ascii", "replace")) if match else None
+    declared = _codec(_charset_param(content_type)) or _meta_charset(data)
     if declared:
         try:
             return data.decode(declared)
-        except (UnicodeDecodeError, LookupError):
-            pass  # the declaration lies: fall through to what the bytes are
+        except UnicodeDecodeError:
+            pass  # the declaration lies, or the page has a few bad bytes: UTF-8 decides which
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("windows-1252", errors="replace")
+        return data.decode(declared or "windows-1252", errors="replace")
 
 
 # -- small helpers -------------------------------------------------------------------------------------
@@ -148,7 +177,8 @@ def _ld_objects(value: Any) -> Iterator[dict[str, Any]]:
 
 
 def _json_ld(tree: Any) -> dict[str, Any]:
-    """The page's schema.org article object, if it has one."""
+    """The page's schema.org article object, if it has one; a NewsArticle before a WebPage of the same graph."""
+    best: tuple[int, dict[str, Any]] | None = None
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text or "")
@@ -157,9 +187,10 @@ def _json_ld(tree: Any) -> dict[str, Any]:
         for obj in _ld_objects(data):
             kinds = obj.get("@type") or []
             kinds = [kinds] if isinstance(kinds, str) else kinds
-            if any(str(k).lower() in ARTICLE_TYPES for k in kinds) and obj.get("headline", obj.get("name")):
-                return obj
-    return {}
+            ranks = [ARTICLE_TYPES.index(str(k).lower()) for k in kinds if str(k).lower() in ARTICLE_TYPES]
+            if ranks and obj.get("headline", obj.get("name")) and (best is None or min(ranks) < best[0]):
+                best = (min(ranks), obj)
+    return best[1] if best else {}
 
 
 def _names(value: Any) -> list[str]:
@@ -207,6 +238,11 @@ def _credits(tree: Any) -> list[tuple[Any, str]]:
         if match and len(match.group(1).split()) <= 6 and (":" in text or "：" in text):
             found.append((node, match.group(1)))
     return found
+
+
+def _split_names(credit: str) -> list[str]:
+    """ "Timur Bekov, Ainur Ospan and Dana K." -> each name."""
+    return [name for name in NAME_SEPARATOR.split(credit) if name]
 
 
 def _bylines(tree: Any) -> list[tuple[Any, str]]:
@@ -311,12 +347,12 @@ def _drop(node: Any) -> None:
     parent.remove(node)
 
 
-def _cut_boilerplate(tree: Any, title: str, keep: list[Any]) -> None:
+def _cut_boilerplate(tree: Any, title: str) -> None:
     for node in tree.xpath("//body//h1"):
         if _clean(_text(node)).casefold() == title.casefold() or not title:
             _drop(node)
     for node in tree.xpath("//body//*[@class or @id or @role]"):
-        if node.getparent() is None or any(node is k or k in node.iterancestors() for k in keep):
+        if node.getparent() is None:
             continue
         if node.get("role") in ("dialog", "navigation", "banner", "complementary") or BOILERPLATE_CLASS.search(
             _classes(node)
@@ -367,85 +403,120 @@ def _parse(text: str) -> Any:
 
 def extract_article(html: str | bytes, url: str, content_type: str | None = None) -> Article:
     """Everything the reader shows of a story's page. Never raises: junk in, a sparse Article out."""
+    try:
+        return _extract(html, url, content_type)
+    except Exception:  # a hostile or broken page must never stop a refresh; the story keeps its teaser
+        return Article(url=url)
+
+
+def _extract(html: str | bytes, url: str, content_type: str | None) -> Article:
     text = safe.block(decode_html(html, content_type))  # before parsing: see render.present
     tree = _parse(text) if text.strip() else None
     if tree is None:
         return Article(url=url)
     ld = _json_ld(tree)
     meta = _meta(tree)
-    first = lambda key: (meta.get(key) or [""])[0]  # noqa: E731
-    h1 = _text(next(iter(tree.xpath("//body//h1")), None))
-    page_title = _text(next(iter(tree.xpath("//title")), None))
-    site = _clean((ld.get("publisher") or {}).get("name") if isinstance(ld.get("publisher"), dict) else "") or first(
-        "og:site_name"
+    site = _site(ld, meta, tree)
+    article = Article(
+        url=url,
+        title=_title(ld, meta, tree, site),
+        site=site,
+        published=_published(ld, meta, tree),
+        updated=_date(ld.get("dateModified")) or _date(_first(meta, "article:modified_time")),
+        section=_section(ld, meta),
+        tags=_unique([*_keywords(ld), *(meta.get("article:tag") or []), *_tags(tree)]),
     )
-    title = _clean(ld.get("headline")) or first("og:title") or h1 or re.split(r"\s+[|–—-]\s+", page_title)[0]
-    if h1 and title.casefold() != h1.casefold() and not ld:
-        title = h1  # without JSON-LD the visible headline is the truth; og:title is often a social-media variant
+    credits, bylines = _credits(tree), _bylines(tree)
+    article.authors = _authors(ld, meta, [name for _, name in [*bylines, *credits]], site)
 
-    credits = _credits(tree)
-    bylines = _bylines(tree)
-    authors = _unique(
-        [
-            *_names(ld.get("author")),
-            *(meta.get("author") or []),
-            *(meta.get("article:author") or []),
-            *(name for _, name in bylines),
-            *(name for _, name in credits),
-        ]
-    )
-    authors = [
-        a for a in authors if a.casefold() != site.casefold() and not a.lower().startswith(("http://", "https://"))
-    ]
-
-    time_node = next(iter(tree.xpath("//body//time[@datetime]")), None)
-    published = (
-        _date(ld.get("datePublished"))
-        or _date(first("article:published_time"))
-        or _date(time_node.get("datetime") if time_node is not None else "")
-    )
-    updated = _date(ld.get("dateModified")) or _date(first("article:modified_time"))
-
-    section = ld.get("articleSection")
-    section = _clean(section[0] if isinstance(section, list) and section else section) or first("article:section")
-    keywords = ld.get("keywords")
-    if isinstance(keywords, str):
-        keywords = [k for k in keywords.split(",")]
-    tags = _unique([*(keywords or []), *(meta.get("article:tag") or []), *_tags(tree)])
-
-    image_url = (
-        urljoin(url, _first_url(ld.get("image")) or first("og:image")) if (ld.get("image") or first("og:image")) else ""
-    )
+    image_url = _first_url(ld.get("image")) or _first(meta, "og:image")
+    image_url = urljoin(url, image_url) if image_url else ""
     caption, image_holder = _caption_for(tree, image_url, url)
     if not image_url and image_holder is not None:
         img = image_holder if image_holder.tag == "img" else next(iter(image_holder.xpath(".//img[@src]")), None)
         image_url = urljoin(url, img.get("src")) if img is not None else ""
+    article.image = Image(image_url, caption) if image_url else None
 
-    related, related_blocks = _related(tree, url)
+    article.related, related_blocks = _related(tree, url)
+    # Everything shown apart from the body is cut out before trafilatura sees the page.
     for node in [*related_blocks, *(n for n, _ in credits), *(n for n, _ in bylines)]:
         _drop(node)
     if image_holder is not None:
-        holder = image_holder
-        sibling = holder.getnext()
+        sibling = image_holder.getnext()
         if caption and sibling is not None and _text(sibling) == caption:
             _drop(sibling)
-        _drop(holder)
-    _cut_boilerplate(tree, title, keep=[])
-    body = _body(tree, url)
-    return Article(
-        url=url,
-        title=title,
-        authors=authors,
-        published=published,
-        updated=updated,
-        site=site,
-        section=section,
-        tags=tags,
-        image=Image(image_url, caption) if image_url else None,
-        text=body,
-        links=_unique_links(body),
-        related=related,
+        _drop(image_holder)
+    _cut_boilerplate(tree, article.title)
+    article.text = _body(tree, url)
+    article.links = _unique_links(article.text)
+    return article
+
+
+def _first(meta: dict[str, list[str]], key: str) -> str:
+    return (meta.get(key) or [""])[0]
+
+
+def _site(ld: dict[str, Any], meta: dict[str, list[str]], tree: Any) -> str:
+    publisher = ld.get("publisher")
+    name = _clean(publisher.get("name")) if isinstance(publisher, dict) else ""
+    if name or _first(meta, "og:site_name"):
+        return name or _first(meta, "og:site_name")
+    # "Headline | Site": the <title>'s last part, when the page names itself nowhere else.
+    parts = TITLE_SEPARATOR.split(_text(next(iter(tree.xpath("//title")), None)))
+    return parts[-1] if len(parts) > 1 and len(parts[-1]) <= 40 else ""
+
+
+def _title(ld: dict[str, Any], meta: dict[str, list[str]], tree: Any, site: str) -> str:
+    """The headline: JSON-LD or og:title where the visible <h1> agrees; the <h1> where they differ."""
+    h1s = [t for t in (_text(h) for h in tree.xpath("//body//h1")) if t and t.casefold() != site.casefold()]
+    page_title = _text(next(iter(tree.xpath("//title")), None))
+    declared = _clean(ld.get("headline")) or _first(meta, "og:title")
+    for h1 in h1s:
+        # JSON-LD headlines are often cut to 110 characters; the page shows them whole.
+        if declared and h1.casefold().startswith(declared.rstrip(".… ").casefold()):
+            return h1
+    if declared and ld:
+        return declared
+    if h1s:
+        return h1s[0]  # without JSON-LD the visible headline is the truth; og:title is often a social-media variant
+    return declared or TITLE_SEPARATOR.split(page_title)[0]
+
+
+def _authors(ld: dict[str, Any], meta: dict[str, list[str]], credited: list[str], site: str) -> list[str]:
+    """Declared authors and those credited on the page (bylines, "Original Author: ..."), each once."""
+    names = _unique(
+        [
+            *_names(ld.get("author")),
+            *(meta.get("author") or []),
+            *(meta.get("article:author") or []),
+            *(part for credit in credited for part in _split_names(credit)),
+        ]
     )
+    return [n for n in names if n.casefold() != site.casefold() and not n.lower().startswith(("http://", "https://"))]
+
+
+def _published(ld: dict[str, Any], meta: dict[str, list[str]], tree: Any) -> datetime | None:
+    time_node = next(iter(tree.xpath("//body//time[@datetime]")), None)
+    return (
+        _date(ld.get("datePublished"))
+        or _date(_first(meta, "article:published_time"))
+        or _date(_first(meta, "datepublished"))
+        or _date(time_node.get("datetime") if time_node is not None else "")
+    )
+
+
+def _section(ld: dict[str, Any], meta: dict[str, list[str]]) -> str:
+    section = ld.get("articleSection")
+    if isinstance(section, list):
+        section = section[0] if section else ""
+    return _clean(section) or _first(meta, "article:section")
+
+
+def _keywords(ld: dict[str, Any]) -> list[str]:
+    keywords = ld.get("keywords")
+    if isinstance(keywords, str):
+        return keywords.split(",")
+    return [str(k) for k in keywords] if isinstance(keywords, list) else []
 
 
 def _unique_links(markdown: str) -> list[str]:

@@ -1,171 +1,216 @@
-"""Extraction and scraping on the sample site and on pages shaped differently (no JSON-LD, bylines in spans,
-captions in paragraphs, headlines in lists, non-UTF-8 pages, junk)."""
+"""Whole-story extraction: the sample site's seed story against EXPECTED.json, and pages of other shapes
+(meta tags only, bylines in spans, captions in paragraphs, "Read also" boxes, non-UTF-8 pages, junk)."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from newsreader.extract import decode_html, extract_article, html_to_markdown
-from newsreader.model import ScrapeRule
-from newsreader.sources.discover import find_feeds, sniff
-from newsreader.sources.scrape import rule_for, scrape_headlines
-from tests.site_server import KZ_SITE
+from newsreader.model import Related
 
+FIXTURES = Path(__file__).parent / "fixtures"
+SITE = FIXTURES / "kz-news-site"
+PAGES = FIXTURES / "pages"
 SEED = "news/toqayev-to-meet-putin-in-moscow.html"
-EXPECTED = json.loads((KZ_SITE / "EXPECTED.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((SITE / "EXPECTED.json").read_text(encoding="utf-8"))
 BASE = "http://news.example"
+KZ = timezone(timedelta(hours=5))
 
 
-def test_seed_story_matches_expected() -> None:
+def page(name: str) -> bytes:
+    return (PAGES / name).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return extract_article((SITE / SEED).read_bytes(), f"{BASE}/{SEED}", "text/html; charset=utf-8")
+
+
+def test_seed_story_metadata(seed) -> None:
     e = EXPECTED[SEED]
-    a = extract_article((KZ_SITE / SEED).read_bytes(), f"{BASE}/{SEED}", "text/html; charset=utf-8")
-    paras = a.text.split("\n\n")
-    assert (a.title, a.authors, a.site, a.section) == (e["title"], e["authors"], e["site"], e["section"])
-    assert a.published == datetime.fromisoformat(e["published"])
-    assert sorted(a.tags) == sorted(e["tags"])
-    assert (
-        a.image is not None
-        and a.image.url == BASE + e["image"]["url_path"]
-        and a.image.caption == e["image"]["caption"]
-    )
-    assert (
-        len(paras) == e["body_paragraph_count"]
-        and paras[0] == e["first_paragraph"]
-        and paras[-1] == e["last_paragraph"]
-    )
-    assert not [w for w in e["body_must_not_include"] if w.lower() in a.text.lower()]
-    assert len(a.related) == e["related_count"]
-    assert [r.title for r in a.related[:3]] == e["related_first_titles"]
-    assert a.related[0].url == f"{BASE}/news/damaged-baikonur-launch-pad-facility-restored-after-2025-col.html"
+    assert seed.title == e["title"]
+    assert seed.authors == ["Elizaveta Azarenka"] == e["authors"]
+    assert seed.published == datetime.fromisoformat(e["published"]) and seed.published.tzinfo is not None
+    assert (seed.site, seed.section) == (e["site"], e["section"])
+    assert sorted(seed.tags) == sorted(e["tags"])
 
 
-@pytest.mark.parametrize("page", sorted(p.name for p in (KZ_SITE / "news").glob("*.html")))
-def test_every_sample_page_has_a_photo_caption_and_a_clean_body(page: str) -> None:
-    a = extract_article((KZ_SITE / "news" / page).read_bytes(), f"{BASE}/news/{page}")
+def test_seed_story_photo_and_caption(seed) -> None:
+    image = EXPECTED[SEED]["image"]
+    assert seed.image is not None
+    assert seed.image.url == BASE + image["url_path"]
+    assert seed.image.caption == image["caption"] == "Photo: screenshot from Akorda's video"
+
+
+def test_seed_story_body(seed) -> None:
+    e = EXPECTED[SEED]
+    paras = seed.text.split("\n\n")
+    assert len(paras) == e["body_paragraph_count"] == 7
+    assert paras[0] == e["first_paragraph"]
+    assert paras[-1] == e["last_paragraph"]
+    assert [w for w in e["body_must_not_include"] if w.lower() in seed.text.lower()] == []
+    assert e["title"] not in seed.text
+
+
+def test_seed_story_related_headlines(seed) -> None:
+    e = EXPECTED[SEED]
+    assert len(seed.related) == e["related_count"] == 20
+    assert [r.title for r in seed.related[: len(e["related_first_titles"])]] == e["related_first_titles"]
+    assert seed.related[0] == Related(
+        e["related_first_titles"][0], f"{BASE}/news/damaged-baikonur-launch-pad-facility-restored-after-2025-col.html"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (SITE / "news").glob("*.html")))
+def test_every_sample_page_has_a_captioned_photo_and_a_clean_body(name: str) -> None:
+    a = extract_article((SITE / "news" / name).read_bytes(), f"{BASE}/news/{name}")
     assert a.image is not None and a.image.caption.startswith("Photo:")
-    assert a.authors and a.title and len(a.text) > 100
-    assert "Original Author" not in a.text and "cookie" not in a.text.lower() and "Latest news" not in a.text
+    assert len(a.authors) == 1 and a.title and len(a.text) > 100
+    assert [
+        w for w in ("Original Author", "cookie", "Latest news", "Advertisement") if w.lower() in a.text.lower()
+    ] == []
 
 
-def test_listing_page_headlines() -> None:
-    exp = EXPECTED["index.html"]
-    stories = scrape_headlines((KZ_SITE / "index.html").read_bytes(), f"{BASE}/index.html")
-    titles = [s.title for s in stories]
-    assert len(titles) == exp["headline_count"] and titles[:5] == exp["first_titles"]
-    assert not set(exp["must_not_include"]) & set(titles)
-    assert stories[0].url == f"{BASE}/{SEED}" and stories[0].key == stories[0].url
-
-
-NO_JSON_LD = """<html><head><title>Bridge opens over the Irtysh | Pavlodar Daily</title>
-<meta property="og:site_name" content="Pavlodar Daily"></head><body>
-<nav><a href="/">Home</a><a href="/city/">City</a></nav>
-<div class="content"><h1>Bridge opens over the Irtysh</h1>
-<div class="meta">By <span class="byline">Aliya Serikbayeva</span> · <time datetime="2025-10-02T08:15:00+06:00">2 Oct</time></div>
-<div class="pic"><img src="/img/bridge.jpg" alt="The new bridge"><p class="caption">Photo: city press office</p></div>
-<p>The new bridge over the Irtysh opened to traffic on Thursday morning, cutting the drive between the two banks
-of the city by twenty minutes, officials said at the opening ceremony.</p>
-<p>Construction took three years and cost more than the original estimate, according to the
-<a href="https://pavlodar.example/budget">city budget report</a>. Residents had complained about the delays.</p>
-<p>A second bridge is planned further north, but no date has been set for the start of its construction works.</p>
-</div>
-<div class="share-buttons"><a href="#">Share on Facebook</a></div>
-<footer>© Pavlodar Daily</footer></body></html>"""
-
-
-def test_page_without_json_ld_byline_in_a_span_caption_in_a_paragraph() -> None:
-    a = extract_article(NO_JSON_LD, "https://pavlodar.example/city/bridge.html")
-    assert a.title == "Bridge opens over the Irtysh"
-    assert a.authors == ["Aliya Serikbayeva"]
-    assert a.site == "Pavlodar Daily"
-    assert a.published == datetime(2025, 10, 2, 2, 15, tzinfo=UTC)
-    assert a.image is not None and a.image.url == "https://pavlodar.example/img/bridge.jpg"
-    assert a.image.caption == "Photo: city press office"
+def test_page_with_meta_tags_only() -> None:
+    a = extract_article(page("meta-only.html"), "https://alatau.example/city/metro-kalkaman")
+    assert a.title == "Almaty metro extends its line to Kalkaman"
+    assert a.authors == ["Dmitry Pak"]
+    assert a.site == "Alatau Courier" and a.section == "City" and a.tags == ["Almaty", "Transport"]
+    assert a.published == datetime(2025, 9, 14, 11, 5, tzinfo=KZ)
+    assert a.updated == datetime(2025, 9, 14, 16, 40, tzinfo=KZ)
+    assert a.image is not None
+    assert (a.image.url, a.image.caption) == (
+        "https://alatau.example/uploads/metro-kalkaman.jpg",
+        "Photo: Almaty Metro press service",
+    )
     paras = a.text.split("\n\n")
-    assert len(paras) == 3 and paras[0].startswith("The new bridge over the Irtysh opened")
-    assert "[city budget report](https://pavlodar.example/budget)" in paras[1]
-    assert a.links == ["https://pavlodar.example/budget"]
-    assert "Facebook" not in a.text and "Photo:" not in a.text and "Bridge opens" not in a.text
+    assert len(paras) == 3
+    assert paras[1] == (
+        "The extension adds four kilometres of track. City hall said on "
+        "[its website](https://alatau.example/city/hall-statement) that the trip from Kalkaman to the centre now "
+        "takes twenty-two minutes."
+    )
+    assert a.links == ["https://alatau.example/city/hall-statement", "https://alatau.example/city/metro-second-line"]
+    for junk in ("Subscribe", "Facebook", "Sport", "Kalkaman station", "Photo:", "© Alatau"):
+        assert junk not in a.text
 
 
-CP1251 = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">
-<title>Новости Алматы</title></head><body><article><h1>В Алматы открылась новая библиотека</h1>
-<p class="author">Автор: Сауле Тохтарова</p>
-<p>В четверг в Алматы открылась новая городская библиотека с детским залом и читальней, сообщили в акимате.</p>
-<p>Библиотека будет работать до девяти вечера по будням, а по выходным до шести часов вечера.</p>
-<p>В первую неделю там пройдут поэтический вечер и шахматный турнир для школьников города.</p>
-</article></body></html>""".encode("cp1251")
+def test_byline_in_a_span_and_caption_in_a_paragraph() -> None:
+    a = extract_article(page("byline-span.html"), "https://aktau.example/nature/seals")
+    assert a.title == "Caspian seal count rises for a third year"
+    assert a.authors == ["Gulnara Sadykova"]
+    assert a.site == "Aktau Herald"  # from the <title>, the page names itself nowhere else
+    assert a.published == datetime(2025, 3, 2, 7, 45, tzinfo=UTC)
+    assert a.image is not None
+    assert (a.image.url, a.image.caption) == ("https://cdn.aktau.example/seals.jpg", "Photo: Caspian Seal Project")
+    paras = a.text.split("\n\n")
+    assert len(paras) == 3
+    # An image inside the text stays, as a link.
+    assert paras[1] == (
+        "The aerial survey, flown in February over the northern Caspian, found about 160,000 pups. "
+        "[Image: Survey map](https://aktau.example/img/survey-map.png) Scientists said mild weather helped."
+    )
+    for junk in ("By Gulnara", "cookies", "Advertisement", "Photo:", "About"):
+        assert junk not in a.text
 
 
-def test_non_utf8_page_declaring_its_charset() -> None:
-    assert "Новости" in decode_html(CP1251)
-    a = extract_article(CP1251, "https://almaty.example/news/1")
+def test_json_ld_graph_several_authors_and_a_read_also_box() -> None:
+    a = extract_article(page("read-also.html"), "https://south.example/culture/science-library")
+    assert a.title == "Shymkent opens a science library"
+    assert a.authors == ["Timur Bekov", "Ainur Ospan"]  # JSON-LD and "Authors: ..." line, each once
+    assert (a.site, a.section, a.tags) == ("South Report", "Culture", ["Shymkent", "Libraries"])
+    assert a.updated == datetime(2025, 6, 1, 12, 30, tzinfo=KZ)
+    assert a.image is not None and a.image.url == "https://south.example/i/library.jpg" and a.image.caption == ""
+    assert a.related == [
+        Related("Theatre season opens with a premiere", "https://south.example/culture/theatre-season-opens"),
+        Related("Museum night sets an attendance record", "https://south.example/culture/museum-night-record"),
+        Related("Partner site: a story elsewhere", "https://other.example/story"),
+    ]
+    paras = a.text.split("\n\n")
+    assert len(paras) == 4
+    assert paras[-1] == "Opening hours are from ten in the morning until eight in the evening, every day except Monday."
+    assert a.links == ["https://south.example/business/chemical-plant-sponsors", "https://wiki.example/Ulugh_Beg"]
+    for junk in ("Read also", "Theatre season", "Authors:", "Tags", "Home"):
+        assert junk not in a.text
+
+
+def test_windows_1251_page_declaring_its_charset_in_a_meta_tag() -> None:
+    data = page("cp1251.html")
+    assert "Новости Алматы" in decode_html(data)
+    a = extract_article(data, "https://almaty.example/news/1")
     assert a.title == "В Алматы открылась новая библиотека"
     assert a.authors == ["Сауле Тохтарова"]
-    assert a.text.split("\n\n")[0].startswith("В четверг в Алматы открылась")
-    assert "Автор" not in a.text
+    assert a.text.split("\n\n") == [
+        "В четверг в Алматы открылась новая городская библиотека с детским залом и читальней, сообщили в акимате.",
+        "Библиотека будет работать до девяти вечера по будням, а по выходным — до шести часов вечера.",
+        "В первую неделю там пройдут поэтический вечер и шахматный турнир для школьников города.",
+    ]
 
 
-def test_charset_from_http_header_wins_and_a_lie_falls_back() -> None:
+def test_latin1_label_reads_windows_1252_quotes() -> None:
+    a = extract_article(page("latin1.html"), "https://town.example/cafes")
+    assert a.title == "Café owners protest new rules"
+    assert a.text.split("\n\n")[1].startswith("“We were not consulted,” said Zoë Müller, who runs a crêperie")
+
+
+def test_decode_html_order_of_evidence() -> None:
     latin = "<p>Café crème</p>".encode("latin-1")
-    assert decode_html(latin, "text/html; charset=iso-8859-1") == "<p>Café crème</p>"
-    assert decode_html("<p>Café</p>".encode(), "text/html; charset=ascii") == "<p>Café</p>"  # ascii lies: utf-8 it is
-    assert decode_html(b"\xef\xbb\xbf<p>bom</p>") == "<p>bom</p>"
+    assert decode_html(latin, "text/html; charset=ISO-8859-1") == "<p>Café crème</p>"
+    # The HTTP header wins over the page's meta tag.
+    both = '<meta charset="utf-8"><p>Привет</p>'.encode("koi8-r")
+    assert decode_html(both, "text/html; charset=koi8-r").endswith("<p>Привет</p>")
+    # A declaration the bytes contradict: UTF-8 it is.
+    assert decode_html("<p>Café</p>".encode(), "text/html; charset=ascii") == "<p>Café</p>"
+    assert decode_html(b"\xef\xbb\xbf<p>bom</p>", "text/html; charset=windows-1251") == "<p>bom</p>"
+    assert decode_html("<p>Ж</p>".encode("utf-16-le").join([b"\xff\xfe", b""])) == "<p>Ж</p>"
+    # Undeclared and not UTF-8: windows-1252.
+    assert decode_html(b"<p>\x93quoted\x94</p>") == "<p>“quoted”</p>"
+    # A declared page with one stray byte keeps its encoding, the byte replaced.
+    assert decode_html("<p>Да</p>".encode("cp1251") + b"\x98", "text/html; charset=windows-1251") == "<p>Да</p>\ufffd"
+    assert decode_html(b"") == "" and decode_html(b"<p>x</p>", "text/html; charset=no-such-thing") == "<p>x</p>"
 
 
 @pytest.mark.parametrize(
-    "junk", [b"", b"\x00\x01\x02\xff" * 100, b"<html><body><p>unclosed", "<<<>>>", b"%PDF-1.4 binary"]
+    "junk",
+    [
+        b"",
+        b"   \n",
+        b"\x00\x01\x02\xff" * 100,
+        b"<html><body><p>unclosed",
+        "<<<>>>",
+        b"%PDF-1.4 binary \x00\xff",
+        b"<html><head><script type='application/ld+json'>{broken</script></head></html>",
+        b"<div>" * 5000,
+    ],
 )
 def test_junk_never_raises(junk: bytes | str) -> None:
     a = extract_article(junk, "https://x.test/a")
-    assert a.url == "https://x.test/a" and isinstance(a.text, str)
+    assert a.url == "https://x.test/a" and isinstance(a.text, str) and a.related == []
 
 
-LIST_PAGE = """<html><body><header><a href="/">Logo</a><a href="/about/">About us</a></header>
-<main><h2>Latest</h2><ul class="news-list">
-<li><a href="/2025/11/01/wheat-harvest-beats-estimate">Wheat harvest in the north beats the estimate</a>
-<time datetime="2025-11-01T10:00:00Z">Nov 1</time><p>Farmers in the north gathered more grain than the ministry expected this year.</p></li>
-<li><a href="/2025/11/02/tram-project-design-phase">Shymkent tram project enters the design phase</a></li>
-<li><a href="/2025/11/03/ferry-schedule-extended">Caspian ferry schedule extended into winter</a></li>
-<li><a href="/2025/11/03/ferry-schedule-extended">Caspian ferry schedule extended into winter</a></li>
-</ul><div class="tags"><a href="/tag/economy/">Economy and business news</a></div></main>
-<aside class="popular"><a href="/2025/01/01/old-popular-story-here">An old popular story from January</a></aside>
-<footer><a href="/privacy/">Privacy policy</a></footer></body></html>"""
+def test_truncated_page_keeps_what_arrived() -> None:
+    data = page("meta-only.html")
+    cut = data[: data.index(b"The extension adds")]
+    a = extract_article(cut, "https://alatau.example/city/metro-kalkaman")
+    assert a.title == "Almaty metro extends its line to Kalkaman" and a.authors == ["Dmitry Pak"]
+    assert a.text.startswith("Two new stations opened on Almaty's only metro line on Sunday")
 
 
-def test_headlines_in_a_list_in_page_order_deduplicated() -> None:
-    stories = scrape_headlines(LIST_PAGE, "https://daily.example/")
-    assert [s.title for s in stories] == [
-        "Wheat harvest in the north beats the estimate",
-        "Shymkent tram project enters the design phase",
-        "Caspian ferry schedule extended into winter",
-    ]
-    assert stories[0].url == "https://daily.example/2025/11/01/wheat-harvest-beats-estimate"
-    assert stories[0].published == datetime(2025, 11, 1, 10, tzinfo=UTC)
-    assert stories[0].summary.startswith("Farmers in the north")
-
-
-def test_a_site_rule_overrides_the_heuristic() -> None:
-    rule = ScrapeRule(match="daily.example", item="aside.popular", link="a")
-    assert rule_for("https://www.daily.example/", [rule]) is rule
-    assert rule_for("https://other.example/", [rule]) is None
-    stories = scrape_headlines(LIST_PAGE, "https://www.daily.example/", rule)
-    assert [s.title for s in stories] == ["An old popular story from January"]
-
-
-def test_feed_discovery_and_sniffing() -> None:
-    page = (KZ_SITE / "index.html").read_bytes()
-    assert find_feeds(page, f"{BASE}/index.html") == [(f"{BASE}/rss.xml", "Steppe Ledger")]
-    assert sniff(page, "text/html") == "html"
-    assert sniff((KZ_SITE / "rss.xml").read_bytes(), "text/html") == "feed"  # content wins over a wrong label
-    assert sniff(b"  \n", None) == "empty" and sniff(b'{"a": 1}', "text/plain") == "json"
-
-
-def test_feed_html_to_markdown_keeps_links_and_drops_scripts() -> None:
+def test_feed_html_to_markdown() -> None:
     md = html_to_markdown(
-        '<p>See <a href="/x">this</a> <b>now</b><script>alert(1)</script></p><ul><li>one</li></ul>', "https://a.test/b/"
+        '<p>See <a href="/x">this</a> <b>now</b><script>alert(1)</script><style>p{}</style></p>'
+        '<ul><li>one</li><li>two</li></ul><p><img src="pic.jpg" alt="A pic"></p>',
+        "https://a.test/b/",
     )
-    assert md == "See [this](https://a.test/x) **now**\n\n- one"
+    assert md == "See [this](https://a.test/x) **now**\n\n- one\n\n- two\n\n[Image: A pic](https://a.test/b/pic.jpg)"
+    # Text that looks like markup is escaped, never passed on as HTML.
+    assert html_to_markdown("<div><iframe src='x'></iframe><p>a &lt;b&gt; c</p></div>") == "a \\<b\\> c"
+
+
+def test_feed_plain_text_passes_through() -> None:
     assert html_to_markdown("plain\n\nparagraphs", "") == "plain\n\nparagraphs"
+    assert html_to_markdown("", "https://a.test/") == ""

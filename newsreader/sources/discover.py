@@ -6,51 +6,83 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
+from newsreader.extract import decode_html
+
 FEED_TYPES = {
-    "application/rss+xml": 0,
-    "application/atom+xml": 0,
-    "application/rdf+xml": 1,
-    "application/xml": 2,
-    "text/xml": 2,
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/feed+json",
+    # Old sites label RSS as plain XML. Not application/json: WordPress advertises its REST API with it.
+    "application/xml",
+    "text/xml",
 }
-
-
-def _text(data: str | bytes) -> str:
-    return data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+FEED_ROOTS = {b"rss", b"feed", b"rdf:rdf", b"rdf"}
+HTML_ROOTS = {b"html", b"head", b"body"}
+SNIFF_BYTES = 4096
 
 
 def find_feeds(html: str | bytes, url: str) -> list[tuple[str, str]]:
-    """Feeds a page advertises with <link rel="alternate">, as (absolute URL, title), RSS/Atom first."""
-    tree = LexborHTMLParser(_text(html))
-    found: list[tuple[int, int, str, str]] = []
-    seen: set[str] = set()
-    for i, link in enumerate(tree.css("link[rel][href]")):
+    """Feeds a page advertises with <link rel="alternate" type=...>, as (absolute URL, title), in page order."""
+    tree = LexborHTMLParser(decode_html(html))
+    found: list[tuple[str, str]] = []
+    for link in tree.css("link[rel][href]"):
         rels = (link.attributes.get("rel") or "").lower().split()
         kind = (link.attributes.get("type") or "").lower().split(";")[0].strip()
         if "alternate" not in rels or kind not in FEED_TYPES:
             continue
         href = urljoin(url, (link.attributes.get("href") or "").strip())
-        if href in seen or not href.startswith(("http://", "https://")):
+        if href.startswith(("http://", "https://")) and all(href != seen for seen, _ in found):
+            found.append((href, " ".join((link.attributes.get("title") or "").split())))
+    return found
+
+
+def _first_element(head: bytes) -> bytes:
+    """The lower-case name of the first element, past XML declarations, comments and DOCTYPEs ("" if none)."""
+    pos = 0
+    while True:
+        start = head.find(b"<", pos)
+        if start < 0:
+            return b""
+        if head.startswith(b"<!--", start):
+            end = head.find(b"-->", start + 4)
+            pos = end + 3 if end >= 0 else len(head)
             continue
-        seen.add(href)
-        found.append((FEED_TYPES[kind], i, href, " ".join((link.attributes.get("title") or "").split())))
-    return [(href, title) for _, _, href, title in sorted(found)]
+        if head.startswith(b"<!doctype", start):
+            if head.startswith(b"<!doctype html", start):
+                return b"html"
+            pos = start + 2
+            continue
+        if head.startswith((b"<?", b"<!"), start):
+            pos = start + 2
+            continue
+        end = start + 1
+        while end < len(head) and head[end : end + 1] not in b" \t\r\n/>":
+            end += 1
+        return head[start + 1 : end]
 
 
 def sniff(data: bytes, content_type: str | None = None) -> str:
-    """ "feed", "html", "json" or "empty", by content first (servers mislabel), then by Content-Type."""
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    """ "feed", "html", "json" or "empty": by what the bytes begin with, then by the Content-Type.
+
+    Servers mislabel (RSS as text/html, pages as text/xml), so a recognisable root element wins over the label.
+    XML of some other shape, and junk, count as "feed": the feed parser then says clearly what is wrong.
+    """
+    head = data[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n\f").lower()
     if not head:
         return "empty"
-    ctype = (content_type or "").lower()
     if head.startswith((b"{", b"[")):
         return "json"
-    if any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf", b"<channel")):
+    root = _first_element(head) if head.startswith(b"<") else b""
+    if root in FEED_ROOTS:
         return "feed"
-    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head or b"<body" in head or b"<head" in head:
+    if root in HTML_ROOTS:
         return "html"
+    ctype = (content_type or "").lower().split(";")[0].strip()
     if "html" in ctype:
         return "html"
     if "json" in ctype:
         return "json"
-    return "feed"  # XML of some other shape, or plain junk: the feed parser says which, clearly
+    if root and not ctype.endswith("xml") and root in (b"div", b"p", b"title", b"meta", b"a", b"table", b"h1"):
+        return "html"  # a page without <html>, served unlabelled
+    return "feed"

@@ -1,12 +1,14 @@
-"""Body-text precision/recall of extraction on a small labelled set of pages, and time per page.
+"""Body-text precision/recall of extraction on a labelled set of pages, and time per page.
 
-`python -m bench.extract_quality` prints a Markdown table (ours against bare trafilatura). Each page is built
-here in the shape of a common CMS, with its true body written out: precision is the share of extracted words
-that belong to the body, recall the share of body words that were extracted (multisets of lower-case words).
+`python -m bench.extract_quality [--runs N]` prints a Markdown table: our extract_article against bare trafilatura.
+Each page in bench/labelled/ (NAME.html, in the shape of one CMS) has its true body written by hand in NAME.txt.
+Precision is the share of extracted words that belong to the body, recall the share of body words extracted
+(multisets of lower-case word tokens; Markdown link targets are not words). Times are per call, after a warm-up.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import statistics
 import time
@@ -15,142 +17,105 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "tests" / "fixtures" / "kz-news-site" / "news"
-
-BODY = [
-    "The regional council approved the new water plan on Tuesday after a debate that lasted most of the afternoon.",
-    "Under the plan, three reservoirs will be repaired before the spring floods, and pipes in older districts replaced.",
-    "Engineers said the work would cost less than building new reservoirs, which the previous plan had proposed.",
-    "Residents of the eastern districts, where taps ran dry twice last summer, welcomed the decision.",
-    "The first contracts are expected to be signed in January, the council's press service said.",
-]
-NAV = '<nav class="menu"><a href="/">Home</a> <a href="/politics/">Politics</a> <a href="/sport/">Sport</a></nav>'
-COOKIE = '<div class="cookie-consent">We use cookies. <button>OK</button></div>'
-SHARE = '<div class="social-share"><a href="#">Share on Facebook</a> <a href="#">Tweet this</a></div>'
-RELATED = '<aside class="related-posts"><h3>Read also</h3><ul><li><a href="/a">Budget passes first reading in parliament</a></li><li><a href="/b">Heating season starts early in the north</a></li></ul></aside>'
-FOOTER = '<footer class="site-footer"><p>© 2025 Example Media. All rights reserved. Contact the newsroom.</p></footer>'
-COMMENTS = '<section id="comments" class="comments"><h3>3 comments</h3><div class="comment">Great news for our street, finally!</div></section>'
-ADS = '<div class="advertisement">Advertisement: buy cheap flights now</div>'
-
-
-def paras(tag: str = "p") -> str:
-    return "".join(f"<{tag}>{p}</{tag}>" for p in BODY)
-
-
-PAGES: dict[str, str] = {
-    "wordpress": f"""<html><head><title>Council approves water plan – City Blog</title></head><body>{NAV}{COOKIE}
-        <div id="content"><article class="post hentry"><h1 class="entry-title">Council approves water plan</h1>
-        <div class="entry-meta">Posted by <a rel="author" href="/u/asel">Asel</a></div>
-        <div class="entry-content">{paras()}</div>{SHARE}</article>{COMMENTS}</div>
-        <div id="sidebar">{RELATED}<div class="widget">Archives: October, September</div></div>{FOOTER}</body></html>""",
-    "drupal": f"""<html><head><title>Water plan</title></head><body><div id="page">{NAV}
-        <div class="region-content"><div class="node node-article"><h1>Council approves water plan</h1>
-        <div class="field field-name-body"><div class="field-items"><div class="field-item even">{paras()}</div></div></div>
-        <div class="field-name-field-tags"><a href="/t/water">Water</a></div></div></div>
-        <div class="region-sidebar">{RELATED}{ADS}</div>{FOOTER}</div></body></html>""",
-    "json_ld_news": f"""<html><head><title>Council approves water plan | Daily</title>
-        <script type="application/ld+json">{{"@type": "NewsArticle", "headline": "Council approves water plan",
-        "author": {{"@type": "Person", "name": "Marat Aliyev"}}, "datePublished": "2025-11-04T10:00:00+05:00"}}</script>
-        </head><body>{NAV}{COOKIE}<main><article><header><h1>Council approves water plan</h1></header>
-        <figure><img src="/p.jpg"><figcaption>Photo: council press service</figcaption></figure>
-        {paras()}{ADS}<p class="credit">Original Author: Marat Aliyev</p></article>{RELATED}</main>{FOOTER}</body></html>""",
-    "medium_like": f"""<html><head><title>Council approves water plan</title></head><body>
-        <div class="metabar">Sign in · Get started</div><article><section><div class="section-content">
-        <h1>Council approves water plan</h1><div class="byline">By Dana K. · 4 min read</div>
-        {paras()}</div></section></article><div class="responses">See responses (12)</div>{FOOTER}</body></html>""",
-    "legacy_tables": f"""<html><head><title>Water plan</title></head><body><table width="100%"><tr>
-        <td class="left">{NAV}</td><td class="main"><font size="4"><b>Council approves water plan</b></font><br>
-        {"<br><br>".join(BODY)}</td><td class="right">{ADS}{RELATED}</td></tr></table>{FOOTER}</body></html>""",
-    "divs_only": f"""<html><head><title>Water plan</title></head><body>{NAV}<div class="wrapper"><div class="article-text">
-        <div class="title">Council approves water plan</div>{paras("div")}</div>{SHARE}</div>{COMMENTS}{FOOTER}</body></html>""",
-    "blog_with_list": f"""<html><head><title>Water plan</title></head><body>{NAV}<div class="post-body">
-        <h1>Council approves water plan</h1>{paras()}</div>{RELATED}{COMMENTS}{FOOTER}</body></html>""",
-    "amp_like": f"""<html amp><head><title>Water plan</title></head><body><header class="amp-header">{NAV}</header>
-        <main id="main"><article class="amp-article"><h1 class="amp-title">Council approves water plan</h1>
-        <div class="amp-meta">Nov 4, 2025</div><div class="amp-body">{paras()}</div>{SHARE}</article></main>
-        {ADS}{FOOTER}</body></html>""",
-}
-
-
-def sample_site() -> dict[str, tuple[str, list[str]]]:
-    """The sample site's pages, whose true bodies are their .post-body paragraphs."""
-    from lxml import html as lxml_html
-
-    out = {}
-    for page in sorted(SAMPLE.glob("*.html")):
-        tree = lxml_html.fromstring(page.read_bytes())
-        body = [" ".join(p.text_content().split()) for p in tree.xpath('//div[@class="post-body"]/p')]
-        out[f"sample:{page.stem[:24]}"] = (page.read_text(encoding="utf-8"), body)
-    return out
-
-
+LABELLED = Path(__file__).resolve().parent / "labelled"
+URL = "https://example.test/news/story.html"
 WORD = re.compile(r"\w+", re.UNICODE)
+LINK_TARGET = re.compile(r"\]\([^)]*\)")
 
 
 def words(text: str) -> Counter[str]:
-    text = re.sub(r"\]\([^)]*\)", "]", text)  # Markdown link targets are not body words
-    return Counter(w.lower() for w in WORD.findall(text))
+    return Counter(w.lower() for w in WORD.findall(LINK_TARGET.sub("]", text)))
 
 
 @dataclass
 class Score:
     precision: float
     recall: float
-    ms: float
+    times_ms: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times_ms)
 
 
-def score(extract: Callable[[str, str], str], page: str, body: list[str], runs: int) -> Score:
+def score(extract: Callable[[bytes, str], str], page: bytes, expected: str, runs: int) -> Score:
+    text = extract(page, URL)  # warm-up: imports and caches are not the page's cost
     times = []
-    text = ""
     for _ in range(runs):
         start = time.perf_counter()
-        text = extract(page, "https://example.test/news/water-plan.html")
+        text = extract(page, URL)
         times.append((time.perf_counter() - start) * 1000)
-    got, want = words(text), words(" ".join(body))
+    got, want = words(text), words(expected)
     common = sum((got & want).values())
-    return Score(common / max(1, sum(got.values())), common / max(1, sum(want.values())), statistics.median(times))
+    return Score(common / max(1, sum(got.values())), common / max(1, sum(want.values())), times)
 
 
-def ours(page: str, url: str) -> str:
+def ours(page: bytes, url: str) -> str:
     from newsreader.extract import extract_article
 
     return extract_article(page, url).text
 
 
-def bare_trafilatura(page: str, url: str) -> str:
+def bare_trafilatura(page: bytes, url: str) -> str:
     import trafilatura
 
     return trafilatura.extract(page, url=url) or ""
 
 
-def table(runs: int = 5) -> str:
-    """The Markdown table: per page, ours and trafilatura's precision, recall and median ms."""
-    cases = {name: (page, BODY) for name, page in PAGES.items()} | sample_site()
+def cases() -> dict[str, tuple[bytes, str]]:
+    return {
+        html.stem: (html.read_bytes(), html.with_suffix(".txt").read_text(encoding="utf-8"))
+        for html in sorted(LABELLED.glob("*.html"))
+    }
+
+
+def _cell(s: Score) -> str:
+    return f"{s.precision:.2f} | {s.recall:.2f} | {s.median:.1f} ({min(s.times_ms):.1f}-{max(s.times_ms):.1f})"
+
+
+def table(runs: int = 7) -> str:
+    """Per page: ours and trafilatura's precision, recall and ms per page (median, min-max)."""
     lines = [
-        "| page | ours: precision | recall | ms/page | trafilatura alone: precision | recall | ms/page |",
+        "| page | ours: precision | recall | ms median (min-max) | trafilatura: precision | recall | ms median (min-max) |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    totals: dict[str, list[Score]] = {"ours": [], "bare": []}
-    for name, (page, body) in cases.items():
-        a, b = score(ours, page, body, runs), score(bare_trafilatura, page, body, runs)
-        totals["ours"].append(a)
-        totals["bare"].append(b)
-        lines.append(
-            f"| {name} | {a.precision:.2f} | {a.recall:.2f} | {a.ms:.1f} | {b.precision:.2f} | {b.recall:.2f} | {b.ms:.1f} |"
-        )
+    mine: list[Score] = []
+    theirs: list[Score] = []
+    for name, (page, expected) in cases().items():
+        a, b = score(ours, page, expected, runs), score(bare_trafilatura, page, expected, runs)
+        mine.append(a)
+        theirs.append(b)
+        lines.append(f"| {name} | {_cell(a)} | {_cell(b)} |")
 
-    def mean(scores: list[Score], key: str) -> float:
-        return statistics.mean(getattr(s, key) for s in scores)
+    def summary(scores: list[Score]) -> str:
+        p = statistics.mean(s.precision for s in scores)
+        r = statistics.mean(s.recall for s in scores)
+        return f"**{p:.2f}** | **{r:.2f}** | **{statistics.median(s.median for s in scores):.1f}**"
 
-    o, t = totals["ours"], totals["bare"]
-    lines.append(
-        f"| **mean of {len(cases)}** | **{mean(o, 'precision'):.2f}** | **{mean(o, 'recall'):.2f}** | "
-        f"**{statistics.median(s.ms for s in o):.1f}** (median) | {mean(t, 'precision'):.2f} | {mean(t, 'recall'):.2f} | "
-        f"{statistics.median(s.ms for s in t):.1f} (median) |"
-    )
+    lines.append(f"| **mean of {len(mine)} (ms: median of medians)** | {summary(mine)} | {summary(theirs)} |")
     return "\n".join(lines)
 
 
+def sample_site_timing(runs: int = 7) -> str:
+    """extract_article on the sample site's four story pages (tests/fixtures/kz-news-site): ms per page."""
+    pages = sorted((LABELLED.parent.parent / "tests" / "fixtures" / "kz-news-site" / "news").glob("*.html"))
+    per_page = [score(ours, p.read_bytes(), "", runs) for p in pages]
+    medians = [s.median for s in per_page]
+    every = [t for s in per_page for t in s.times_ms]
+    return (
+        f"Sample site, {len(pages)} story pages x {runs} runs: median {statistics.median(medians):.1f} ms per page "
+        f"(per-page medians {min(medians):.1f}-{max(medians):.1f}; all calls {min(every):.1f}-{max(every):.1f} ms)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="timed calls per page and extractor (default 7)")
+    runs = parser.parse_args().runs
+    print(table(runs))
+    print()
+    print(sample_site_timing(runs))
+
+
 if __name__ == "__main__":
-    print(table())
+    main()

@@ -53,7 +53,7 @@ BOILERPLATE_CLASS = re.compile(
     re.IGNORECASE,
 )
 META_SCAN_BYTES = 4096
-TITLE_SEPARATOR = re.compile(r"\s+[|–—-]\s+")
+TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—\-»·]|::)\s+")
 MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 
@@ -364,9 +364,39 @@ def _markdown_images_as_links(markdown: str) -> str:
     return MD_IMAGE.sub(lambda m: f"[Image: {m.group(1) or 'picture'}]({m.group(2)})", markdown)
 
 
-def _body(tree: Any, url: str) -> str:
+def _unwrap_layout_tables(tree: Any) -> None:
+    """Tables that lay out a page (a cell of running text, or of blocks) become plain blocks, cell by cell."""
+    for table in tree.xpath("//body//table"):
+        cells = table.xpath(".//td | .//th")
+        if not any(_is_layout_cell(c) for c in cells):
+            continue
+        for node in table.iter("table", "tbody", "thead", "tfoot", "tr", "td", "th"):
+            node.tag = "div"
+            for attr in ("width", "valign", "border", "colspan", "rowspan"):
+                node.attrib.pop(attr, None)
+
+
+def _is_layout_cell(cell: Any) -> bool:
+    return bool(cell.xpath("./table | ./div | ./p")) or len(cell.xpath(".//br")) >= 4 or len(_text(cell)) > 400
+
+
+def _densest_block(tree: Any) -> list[Any]:
+    """The paragraphs of the element whose own <p> children hold the most text (readability's idea)."""
+    scores: dict[Any, int] = {}
+    for p in tree.xpath("//body//p"):
+        parent = p.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + len(_text(p))
+    if not scores:
+        return []
+    best = max(scores, key=lambda node: scores[node])
+    return [p for p in best if p.tag == "p"]
+
+
+def _body(tree: Any, url: str, title: str) -> str:
     import trafilatura  # 0.2 s to import: only when a page is extracted, never at start-up
 
+    _unwrap_layout_tables(tree)
     markdown = (
         trafilatura.extract(
             tree,
@@ -382,13 +412,17 @@ def _body(tree: Any, url: str) -> str:
         or ""
     )
     if len(markdown) < 200:
-        # trafilatura found little (short page, odd markup): fall back to every paragraph of the page.
-        paragraphs = [etree.tostring(p, encoding="unicode") for p in tree.xpath("//body//p")]
+        # trafilatura found little (short page, odd markup): fall back to the densest block of paragraphs.
+        paragraphs = [etree.tostring(p, encoding="unicode", with_tail=False) for p in _densest_block(tree)]
         fallback = html_to_markdown("".join(paragraphs), url)
         if len(fallback) > len(markdown):
             markdown = fallback
     blocks = [b.strip() for b in markdown.replace("\r", "").split("\n\n")]
-    return "\n\n".join(_markdown_images_as_links(b) for b in blocks if b)
+    blocks = [_markdown_images_as_links(b) for b in blocks if b]
+    # A headline shown without <h1> (a styled div, <b>) reaches the text; it is the article's title, not body.
+    while blocks and title and blocks[0].strip("#*_ ").casefold() == title.casefold():
+        blocks.pop(0)
+    return "\n\n".join(blocks)
 
 
 # -- the whole ---------------------------------------------------------------------------------------
@@ -447,7 +481,7 @@ def _extract(html: str | bytes, url: str, content_type: str | None) -> Article:
             _drop(sibling)
         _drop(image_holder)
     _cut_boilerplate(tree, article.title)
-    article.text = _body(tree, url)
+    article.text = _body(tree, url, article.title)
     article.links = _unique_links(article.text)
     return article
 
@@ -463,7 +497,8 @@ def _site(ld: dict[str, Any], meta: dict[str, list[str]], tree: Any) -> str:
         return name or _first(meta, "og:site_name")
     # "Headline | Site": the <title>'s last part, when the page names itself nowhere else.
     parts = TITLE_SEPARATOR.split(_text(next(iter(tree.xpath("//title")), None)))
-    return parts[-1] if len(parts) > 1 and len(parts[-1]) <= 40 else ""
+    shortest = min(parts, key=len)
+    return shortest if len(parts) > 1 and len(shortest) <= 40 else ""
 
 
 def _title(ld: dict[str, Any], meta: dict[str, list[str]], tree: Any, site: str) -> str:
@@ -479,7 +514,7 @@ def _title(ld: dict[str, Any], meta: dict[str, list[str]], tree: Any, site: str)
         return declared
     if h1s:
         return h1s[0]  # without JSON-LD the visible headline is the truth; og:title is often a social-media variant
-    return declared or TITLE_SEPARATOR.split(page_title)[0]
+    return declared or max(TITLE_SEPARATOR.split(page_title), key=len)  # "Site :: Headline" or "Headline | Site"
 
 
 def _authors(ld: dict[str, Any], meta: dict[str, list[str]], credited: list[str], site: str) -> list[str]:

@@ -214,3 +214,21 @@ def test_feed_html_to_markdown() -> None:
 def test_feed_plain_text_passes_through() -> None:
     assert html_to_markdown("plain\n\nparagraphs", "") == "plain\n\nparagraphs"
     assert html_to_markdown("", "https://a.test/") == ""
+
+
+def test_layout_table_page_without_h1() -> None:
+    html = """<html><head><title>Regional News :: Flood warning on the Ural river</title></head><body>
+    <table width="100%"><tr><td class="left"><a href="/">Main page</a><br><a href="/archive.php">Archive</a></td>
+    <td class="main"><font size="4"><b>Flood warning on the Ural river</b></font><br><br>
+    Emergency officials in Uralsk warned residents of the low-lying districts that the river could burst its banks.<br><br>
+    The water level rose by forty centimetres overnight after heavy rain upstream, the hydrological service said.<br><br>
+    Sandbags are being handed out at three points in the city, and riverside schools will teach from home.<br><br>
+    Residents are asked to move livestock and vehicles to higher ground.</td></tr></table></body></html>"""
+    a = extract_article(html, "https://uralsk.example/n.php?id=5513")
+    assert (a.title, a.site) == ("Flood warning on the Ural river", "Regional News")
+    assert a.text.split("\n\n") == [
+        "Emergency officials in Uralsk warned residents of the low-lying districts that the river could burst its banks.",
+        "The water level rose by forty centimetres overnight after heavy rain upstream, the hydrological service said.",
+        "Sandbags are being handed out at three points in the city, and riverside schools will teach from home.",
+        "Residents are asked to move livestock and vehicles to higher ground.",
+    ]

@@ -351,7 +351,7 @@ def document(rows: list[Row], quick: bool, load_at_start: float) -> str:
         f"{table(rows)}\n\n"
         f"## Commands\n\n{COMMANDS}\n"
         "## Extraction quality\n\n"
-        "Body-text precision and recall (multisets of words) on a small labelled set: 8 pages in the shapes of\n"
+        "Body-text precision and recall (multisets of words) on a small labelled set: hand-written pages in the shapes of\n"
         "common CMSs (`bench/extract_quality.py`, each with its true body) and the sample site's 4 pages; ours\n"
         "against trafilatura alone, which we build on.\n\n"
         f"{extract_quality_table(1 if quick else 5)}\n"

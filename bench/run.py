@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -333,9 +334,28 @@ Most of newsboat's warm time is its start, not the network: `-x reload` first lo
 """
 
 
-def document(rows: list[Row], quick: bool, load_at_start: float) -> str:
+class LoadWatch:
+    """Samples the 1-minute load average every few seconds while the benchmark runs (other work may share the cores)."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.samples = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _run(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.samples.append(os.getloadavg()[0])
+
+    def summary(self) -> str:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        mean = statistics.fmean(self.samples)
+        return f"1-minute load average during the run: mean {mean:.2f}, max {max(self.samples):.2f} ({os.cpu_count()} cores)"
+
+
+def document(rows: list[Row], quick: bool, load: str) -> str:
     command = "python -m bench.run" + (" --quick" if quick else "")
-    load = f"load average {load_at_start:.2f} at the start and {os.getloadavg()[0]:.2f} at the end (1 minute)"
     return (
         "# Benchmarks\n\n"
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}; {load}.\n\n"
@@ -375,7 +395,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out", help="where generated stores are kept")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    load_at_start = os.getloadavg()[0]
+    load = LoadWatch()
     if args.quick:
         plan: list[tuple[str, Callable[[], list[Row]]]] = [
             ("cold refresh; warm refresh", lambda: refresh_rows(4, 10, 0, 1, args.work)),
@@ -403,7 +423,7 @@ def main() -> None:
             print(f"{r.name}: {r.cell()} {r.note}", flush=True)
         rows += got
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(document(rows, args.quick, load_at_start), encoding="utf-8")
+    args.out.write_text(document(rows, args.quick, load.summary()), encoding="utf-8")
     print(f"wrote {args.out}")
 
 

@@ -130,16 +130,22 @@ class FeedServer:
         """Block until the server stops (at max_seconds)."""
         self._thread.join()
 
-    def __enter__(self) -> FeedServer:
+    def start(self) -> FeedServer:
         self._thread.start()
         self._deadline.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
         self._deadline.cancel()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
+
+    def __enter__(self) -> FeedServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def main() -> None:

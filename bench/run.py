@@ -53,26 +53,25 @@ class Row:
         return f"{fmt(med)} {self.unit}{spread}"
 
 
-def timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one command, measured in a fresh wrapper process.
+def timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, largest process's peak RSS (MB) and the process tree's peak RSS (MB) of one command.
 
-    The peak is ru_maxrss of the wrapper's children: the largest single process among the command and whatever it
-    waited for (the reader's parsing workers are separate processes, each smaller than the main one).
+    Measured by a fresh wrapper process (bench/measure.py), so nothing else is counted with it.
     """
-    wrapper = (
-        "import resource, subprocess, sys, time, json\n"
-        "t = time.perf_counter(); p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
-        "wall = time.perf_counter() - t\n"
-        "print(json.dumps([p.returncode, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,"
-        " p.stderr.decode(errors='replace')[-400:]]))\n"
-    )
     out = subprocess.run(
-        [sys.executable, "-c", wrapper, *cmd], env=env, cwd=cwd, capture_output=True, text=True, timeout=900
+        [sys.executable, "-m", "bench.measure", *cmd],
+        env=env,
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
-    code, wall, rss, err = json.loads(out.stdout)
-    if code != 0:
-        raise RuntimeError(f"{' '.join(cmd[:4])}… exited {code}: {err}")
-    return wall, rss
+    if out.returncode != 0:
+        raise RuntimeError(f"bench.measure failed: {out.stderr[-400:]}")
+    got = json.loads(out.stdout)
+    if got["returncode"] != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])}… exited {got['returncode']}: {got['stderr']}")
+    return got["wall_s"], got["max_rss_mb"], got["tree_peak_mb"]
 
 
 def reader_env(home: Path) -> dict[str, str]:
@@ -108,6 +107,7 @@ class Refreshes:
 
     cold: list[float] = field(default_factory=list)
     cold_rss: list[float] = field(default_factory=list)
+    cold_tree: list[float] = field(default_factory=list)
     warm: list[float] = field(default_factory=list)
     priming: list[int] = field(default_factory=list)  # re-runs before every feed answered 304
     statuses: collections.Counter[str] = field(default_factory=collections.Counter)
@@ -118,13 +118,14 @@ def refresh_once(
 ) -> None:
     """A cold refresh, then re-runs until one is answered 304 for every feed: that one is the warm figure."""
     server.counts()
-    wall, peak = timed(cmd, env)
+    wall, peak, tree = timed(cmd, env)
     cold = server.counts()
     into.cold.append(wall)
     into.cold_rss.append(peak)
+    into.cold_tree.append(tree)
     into.statuses.update({f"cold {k}": v for k, v in cold.items()})
     for attempt in range(warm_tries):
-        wall, _ = timed(cmd, env)
+        wall, _, _ = timed(cmd, env)
         got = server.counts()
         if got.get(304, 0) == feeds and sum(got.values()) == feeds:
             into.warm.append(wall)
@@ -163,16 +164,25 @@ def refresh_rows(feeds: int, items: int, latency: float, runs: int, work: Path) 
     warm = Row(f"warm refresh (every feed answers 304), {feeds} feeds", "≤ 0.5x newsboat")
     ratio_row(cold, mine.cold, theirs.cold)
     ratio_row(warm, mine.warm, theirs.warm)
-    rows = [cold, warm, Row("  peak RSS of the cold refresh (largest process)", "", mine.cold_rss, "MB")]
+    rows = [
+        cold,
+        warm,
+        Row("  peak RSS of the cold refresh, largest process", "", mine.cold_rss, "MB"),
+        Row("  peak PSS of the cold refresh, all its processes", "", mine.cold_tree, "MB", note=TREE_NOTE),
+    ]
     if newsboat:
         rows += [
             Row("  newsboat -x reload, cold", "", theirs.cold),
             Row("  newsboat -x reload, warm (every feed 304)", "", theirs.warm, note=priming_note(theirs)),
             Row("  newsboat peak RSS, cold", "", theirs.cold_rss, "MB"),
+            Row("  newsboat peak PSS, cold, all its processes", "", theirs.cold_tree, "MB"),
         ]
     warm.note += "; " + priming_note(mine)
     print(f"server answers: reader {dict(mine.statuses)}; newsboat {dict(theirs.statuses)}", flush=True)
     return rows
+
+
+TREE_NOTE = "PSS summed over the process tree, sampled every 50 ms (the reader parses in a pool of worker processes)"
 
 
 def priming_note(r: Refreshes) -> str:
@@ -323,7 +333,8 @@ newsreader refresh --no-full-text     # cold, then again until the server answer
 newsboat -x reload -u HOME/urls -c HOME/cache.db -C HOME/config   # config: reload-threads {CONCURRENCY}; same cold/warm
 ```
 
-Wall time and peak RSS are taken from a wrapper process per command (`resource.getrusage(RUSAGE_CHILDREN)`).
+Wall time and peak RSS are taken by a wrapper process per command (`python -m bench.measure CMD`): the largest
+process from `resource.getrusage(RUSAGE_CHILDREN)`, the whole tree's PSS by sampling /proc every 50 ms.
 Warm is the first re-run the server answered with 304 for every feed, for both programs: newsboat 2.21 keeps no
 ETag/Last-Modified from a feed's very first fetch (it saves them before the feed's row exists), so its first re-run
 downloads every feed again; that priming run is not timed as warm, and the table says how many there were.

@@ -126,9 +126,10 @@ class FeedServer:
         """Status codes sent since the last call."""
         return self.stats.take()
 
-    def wait(self) -> None:
-        """Block until the server stops (at max_seconds)."""
-        self._thread.join()
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the server stops (at max_seconds) or `timeout` passes; True if it has stopped."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def start(self) -> FeedServer:
         self._thread.start()

@@ -216,7 +216,7 @@ def slow_feed(items: int, delay: float) -> Callable[[Request], Response]:
 async def test_refresh_lands_new_stories_while_keys_keep_working(
     store: Store, clock: Any, httpserver: HTTPServer
 ) -> None:
-    httpserver.expect_request("/feed.xml").respond_with_handler(slow_feed(3, 0.6))
+    httpserver.expect_request("/feed.xml").respond_with_handler(slow_feed(3, 2.0))
     httpserver.expect_request("/broken.xml").respond_with_data("nope", status=500)
     store.add_source(httpserver.url_for("/feed.xml"), title="Fresh", full_text=False)
     store.add_source(httpserver.url_for("/broken.xml"), title="Broken", full_text=False)
@@ -228,11 +228,14 @@ async def test_refresh_lands_new_stories_while_keys_keep_working(
         await settle(app, pilot)
         await pilot.press("R")
         started = time.monotonic()
-        await pilot.press("j", "j")  # typing goes on while the slow feed is fetched
-        assert headline_list(app).cursor == 2 and time.monotonic() - started < 0.5
+        await pilot.press("j", "j")  # typing goes on while the slow feed (2 s) is fetched
+        assert time.monotonic() - started < 1.5, "keys waited for the refresh"
+        assert headline_list(app).cursor == 2
         assert "Refreshing" in str(app.screen.query_one("#status").render())
         await settle(app, pilot)
         assert headline_list(app).total == 8
+        current = headline_list(app).current
+        assert current is not None and current.title == "Old story 2"  # the reload kept the reader's place
         status = str(app.screen.query_one("#status").render())
         assert "Refreshed 3 sources: 3 new. 1 failed" in status
         sources = app.screen.query_one(SourceList)

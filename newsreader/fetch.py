@@ -53,19 +53,31 @@ def retry_after(value: str | None, now: datetime | None = None) -> datetime:
     delay = DEFAULT_BACKOFF
     if value:
         value = value.strip()
-        if value.isdigit():
-            delay = timedelta(seconds=int(value))
+        if value.isascii() and value.isdigit():  # "99999999999999999999" would overflow a timedelta: bounded first
+            delay = timedelta(seconds=min(int(value[:12]) if len(value) <= 12 else 10**12, MAX_BACKOFF.total_seconds()))
         else:
             try:
                 when = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                when = None
-            if when is not None:
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=UTC)
                 delay = when - now
+            except (TypeError, ValueError, OverflowError, IndexError):
+                pass
     delay = max(timedelta(seconds=1), min(delay, MAX_BACKOFF))
     return now + delay
+
+
+VALIDATOR_MAX = 1024
+
+
+def _validator(value: str) -> str:
+    """An ETag or Last-Modified fit to send back: printable ASCII and short, else "" (never stored, never sent).
+
+    A server's non-ASCII or oversized validator would otherwise be kept and make every later request fail.
+    """
+    if value and len(value) <= VALIDATOR_MAX and value.isascii() and value.isprintable():
+        return value
+    return ""
 
 
 def _check_url(url: str) -> None:
@@ -137,9 +149,9 @@ class Fetcher:
     async def _get(self, url: str, etag: str, last_modified: str, accept: str) -> Response:
         seen: set[str] = set()
         headers = {"Accept": accept}
-        if etag:
+        if _validator(etag):
             headers["If-None-Match"] = etag
-        if last_modified:
+        if _validator(last_modified):
             headers["If-Modified-Since"] = last_modified
         for _ in range(self.cfg.max_redirects + 1):
             _check_url(url)
@@ -148,8 +160,16 @@ class Fetcher:
             seen.add(url)
             host = urlsplit(url).netloc.lower()
             async with self._hosts[host], self._client.stream("GET", url, headers=headers) as resp:
-                if resp.status_code in REDIRECTS and "location" in resp.headers:
-                    url = urljoin(url, resp.headers["location"])
+                if resp.status_code in REDIRECTS:
+                    location = resp.headers.get("location", "").strip()
+                    if not location:
+                        raise FetchError(
+                            f"HTTP {resp.status_code}: a redirect without a Location", status=resp.status_code
+                        )
+                    url = urljoin(url, location)
+                    scheme = urlsplit(url).scheme.lower()
+                    if scheme not in ("http", "https"):
+                        raise FetchError(f"refused a redirect to a {scheme or 'relative'}: URL (only http and https)")
                     continue
                 if resp.status_code == 304:
                     return self._response(url, resp, b"")
@@ -183,7 +203,7 @@ class Fetcher:
             if size > cap:
                 raise FetchError(too_large)
             chunks.append(chunk)
-        tail = inflater.finish()
+        tail = inflater.finish(cap + 1)
         if size + len(tail) > cap:
             raise FetchError(too_large)
         chunks.append(tail)
@@ -196,8 +216,8 @@ class Fetcher:
             status=resp.status_code,
             content=body,
             content_type=resp.headers.get("content-type", ""),
-            etag=resp.headers.get("etag", ""),
-            last_modified=resp.headers.get("last-modified", ""),
+            etag=_validator(resp.headers.get("etag", "")),
+            last_modified=_validator(resp.headers.get("last-modified", "")),
             headers=dict(resp.headers),
         )
 
@@ -232,5 +252,5 @@ class _Inflater:
             raise FetchError(f"too large (over the {self.cap / 1048576:.1f} MiB limit once decompressed)")
         return out
 
-    def finish(self) -> bytes:
-        return self._z.flush() if self._z is not None else b""
+    def finish(self, limit: int) -> bytes:
+        return self._z.flush(limit) if self._z is not None else b""

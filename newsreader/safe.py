@@ -28,11 +28,14 @@ _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\
 _KEEP_FORMAT = {"\u200d"}  # zero-width joiner: emoji sequences need it
 
 
+_LINE_BREAKS = "\u2028\u2029"  # line and paragraph separators: folded like newlines, not kept as-is
+
+
 def _is_unsafe(ch: str) -> bool:
-    if ch in _BIDI:
+    if ch in _BIDI or ch in _LINE_BREAKS:
         return True
     cat = unicodedata.category(ch)
-    if cat == "Cc":
+    if cat in ("Cc", "Cs"):  # Cs: a lone surrogate (from a JSON "\\ud800") makes print() raise
         return True
     return cat == "Cf" and ch not in _KEEP_FORMAT
 
@@ -54,6 +57,7 @@ def _unsafe_class(keep: str = "") -> str:
         0x1BC00,
         0x1D100,
         0xE0000,
+        *range(0xD800, 0xE000, 0x100),  # surrogates
     )
     planes = [range(start, start + 0x100) for start in blocks]
     codes = [c for plane in planes for c in plane if _is_unsafe(chr(c)) and chr(c) not in keep]
@@ -67,6 +71,7 @@ def _unsafe_class(keep: str = "") -> str:
     return "[" + "".join(parts) + "]"
 
 
+_BREAKS = re.compile("[\r\n\x85\u2028\u2029]")  # every way to break a line
 _SPACE_RUNS = re.compile(r"\s+", re.ASCII)  # a line's runs of ASCII white space become one space
 _UNSAFE_LINE = re.compile(_unsafe_class())  # for one line: every control character, newlines and tabs too
 _UNSAFE_BLOCK = re.compile(_unsafe_class(keep="\t\n"))
@@ -84,11 +89,11 @@ def clean(text: object, *, multiline: bool = False) -> str:
     if multiline:
         if not _UNSAFE_BLOCK.search(s):
             return s  # the common case, found at C speed
-        s = _SEQUENCES.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))
+        s = _SEQUENCES.sub("", _BREAKS.sub("\n", s.replace("\r\n", "\n")))
         return _UNSAFE_BLOCK.sub("", s)
     if _UNSAFE_LINE.search(s):
         s = _SEQUENCES.sub("", s)
-        s = _UNSAFE_LINE.sub("", re.sub(r"[\t\n\r]", " ", s))
+        s = _UNSAFE_LINE.sub("", _BREAKS.sub(" ", s.replace("\t", " ")))
     return _SPACE_RUNS.sub(" ", s).strip(" ")
 
 
@@ -123,9 +128,15 @@ def openable(value: object) -> str | None:
 
 
 _UNSAFE_FILENAME = re.compile(r"[^\w\-. ]+")
+FILENAME_MAX_BYTES = 200  # of the name before its suffix: file systems allow 255 bytes, and " (2).md" must fit
 
 
 def filename(title: object, suffix: str = "") -> str:
-    """A file name made from an untrusted title: no path separators, no leading dots, bounded length."""
-    name = _UNSAFE_FILENAME.sub("_", clean(title)).strip(" ._") or "story"
-    return name[:100] + suffix
+    """A file name made from an untrusted title: no path separators, no leading dots or dashes, bounded length.
+
+    The bound is in UTF-8 bytes, as file systems count: 100 Cyrillic or CJK characters are 200 or 300 bytes.
+    """
+    name = _UNSAFE_FILENAME.sub("_", unicodedata.normalize("NFC", clean(title))).strip(" ._-")
+    if len(name.encode()) > FILENAME_MAX_BYTES:
+        name = name.encode()[:FILENAME_MAX_BYTES].decode("utf-8", "ignore").rstrip(" ._-")
+    return (name or "story") + suffix

@@ -80,6 +80,10 @@ def _validator(value: str) -> str:
     return ""
 
 
+def _size(n: int) -> str:
+    return f"{n / 1048576:.1f} MiB" if n >= 1048576 else f"{n:,} bytes"
+
+
 def _check_url(url: str) -> None:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
@@ -189,7 +193,7 @@ class Fetcher:
 
     async def _read_capped(self, resp: httpx.Response) -> bytes:
         cap = self.cfg.max_bytes
-        too_large = f"too large (over the {cap / 1048576:.1f} MiB limit)"
+        too_large = f"too large (over the {_size(cap)} limit)"
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise FetchError(too_large)
@@ -249,7 +253,7 @@ class _Inflater:
                 return self.feed(data)
             raise FetchError("the response could not be decompressed") from None
         if self._z.unconsumed_tail:
-            raise FetchError(f"too large (over the {self.cap / 1048576:.1f} MiB limit once decompressed)")
+            raise FetchError(f"too large (over the {_size(self.cap)} limit once decompressed)")
         return out
 
     def finish(self, limit: int) -> bytes:

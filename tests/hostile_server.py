@@ -6,13 +6,18 @@ import contextlib
 import email.utils
 import gzip
 import http.server
+import json
 import socket
 import struct
+import tempfile
 import threading
 import time
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import brotli
 
 MAX_SECONDS = 15  # no behaviour runs longer than this, whatever the client does
 
@@ -76,6 +81,22 @@ DATES = rss(
     item("Garbage", "http://x.test/garbage", "d3", "<pubDate>yesterday-ish</pubDate>"),
 )
 RELATIVE = rss(item("Relative", "/stories/relative.html", "r1"))
+# A feed on this machine that a body naming it must never make us read (feedparser opens bytes as a file name).
+LOCAL_FEED = Path(tempfile.mkdtemp(prefix="newsreader-hostile-")) / "local-secret.xml"
+LOCAL_FEED.write_bytes(rss(item("LOCAL SECRET", "http://local.test/secret", "secret"), title="Local secret"))
+PAD = b"<!-- " + b"p" * 70_000 + b" -->"
+LOL_PADDED = b'<?xml version="1.0"?>' + PAD + LOL[len(b'<?xml version="1.0"?>') :]
+XXE_UTF16 = ('<?xml version="1.0" encoding="utf-16"?>' + XXE.decode()[len('<?xml version="1.0"?>') :]).encode("utf-16")
+SURROGATE_JSON = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Surrogates",
+        "items": [{"id": "s1", "title": "Lone \ud800 surrogate", "url": "http://x.test/s1"}],
+    }
+).encode()
+SURROGATE_REF = rss(item("Ref &#55296; here", "http://x.test/r", "sr1"), item("Fine", "http://x.test/f", "sr2"))
+AMPERSANDS = rss(item("&amp;" * 150_000, "http://x.test/amp", "amp1"), item("After", "http://x.test/after", "amp2"))
+NESTED = rss(item("Deep", "http://x.test/deep", "deep1")).replace(b"</channel>", b"<item><title>" + b"<a>" * 250_000)
 BIG = rss(*(item(f"Item {i}", f"http://big.test/{i}", f"big-{i}") for i in range(100_000)), title="Big")
 
 
@@ -153,6 +174,23 @@ static("/to-javascript.xml", b"", "text/plain", 302, Location="javascript:alert(
 static("/gzip-bomb.xml", gzip.compress(b"<" * (40 * 1024 * 1024)), Content_Encoding="gzip")
 static("/deflate-bomb.xml", zlib.compress(b" " * (40 * 1024 * 1024)), Content_Encoding="deflate")
 static("/br.xml", b"\x1b\x03\x00", Content_Encoding="br")
+static("/brotli-bomb.xml", brotli.compress(b"<" * (40 * 1024 * 1024), quality=5), Content_Encoding="br")
+static("/gzip-gzip.xml", gzip.compress(gzip.compress(GOOD)), Content_Encoding="gzip, gzip")
+static("/gzip-good.xml", gzip.compress(GOOD), Content_Encoding="gzip")
+static("/raw-deflate.xml", zlib.compress(GOOD)[2:-4], Content_Encoding="deflate")
+static("/local-file.xml", str(LOCAL_FEED).encode())
+static("/dev-zero.xml", b"/dev/zero")
+static("/lol-padded.xml", LOL_PADDED)
+static("/xxe-utf16.xml", XXE_UTF16)
+static("/surrogate.json", SURROGATE_JSON, "application/feed+json")
+static("/surrogate-ref.xml", SURROGATE_REF)
+static("/ampersands.xml", AMPERSANDS)
+static("/nested.xml", NESTED)
+static("/less-than.xml", b"<" * (1024 * 1024))
+static("/no-location.xml", b"", "text/plain", 302)
+static("/retry-huge.xml", b"", "text/plain", 429, Retry_After="99999999999999999999999")
+static("/retry-garbage.xml", b"", "text/plain", 503, Retry_After="soon\u00b2")
+static("/bad-etag.xml", rss(item("Odd validator", "http://x.test/odd", "odd1")), ETag='"caf\u00e9"')
 
 
 @route("/chain")
@@ -169,6 +207,34 @@ def etag(h: Handler) -> None:
         h.end_headers()
         return
     h.reply(200, rss(item("Tagged", "http://x.test/tagged", "t1")), headers={"ETag": '"v1"'})
+
+
+@route("/declared-huge.xml")
+def declared_huge(h: Handler) -> None:
+    """Declares 5 GiB; must be refused on the header alone."""
+    h.send_response(200)
+    h.send_header("Content-Length", str(5 * 1024**3))
+    h.end_headers()
+    h.close_connection = True
+
+
+@route("/silent.xml")
+def silent(h: Handler) -> None:
+    """Accepts the request and never answers."""
+    time.sleep(min(MAX_SECONDS, 4))
+    h.close_connection = True
+
+
+@route("/endless-headers.xml")
+def endless_headers(h: Handler) -> None:
+    h.send_response(200)
+    start = time.monotonic()
+    for n in range(200_000):
+        if time.monotonic() - start > MAX_SECONDS:
+            break
+        h.send_header(f"X-Junk-{n}", "x" * 100)
+        h.flush_headers()
+    h.close_connection = True
 
 
 @route("/drip.xml")

@@ -62,6 +62,27 @@ EXPECTED: dict[str, tuple[str, int, str]] = {
     "/dates.xml": ("ok", 3, ""),
     "/relative.xml": ("ok", 1, ""),
     "/etag.xml": ("ok", 1, ""),
+    "/brotli-bomb.xml": ("error", 0, "the server used an encoding we did not ask for (br)"),
+    "/gzip-gzip.xml": ("error", 0, "the server used an encoding we did not ask for (gzip, gzip)"),
+    "/gzip-good.xml": ("ok", 3, ""),
+    "/raw-deflate.xml": ("ok", 3, ""),
+    "/declared-huge.xml": ("error", 0, "too large (over the 1.0 MiB limit)"),
+    "/silent.xml": ("error", 0, "timed out waiting for the server"),
+    "/endless-headers.xml": ("error", 0, "the server broke the connection"),
+    "/no-location.xml": ("error", 0, "HTTP 302: a redirect without a Location"),
+    "/retry-huge.xml": ("error", 0, "HTTP 429 Too Many Requests: the server asks us to wait until"),
+    "/retry-garbage.xml": ("error", 0, "HTTP 503 Service Unavailable: the server asks us to wait until"),
+    # A body that names a file: feedparser, given bytes, opens them as a path (it read /dev/zero until out of memory).
+    "/local-file.xml": ("error", 0, "not an RSS or Atom feed"),
+    "/dev-zero.xml": ("error", 0, "not an RSS or Atom feed"),
+    "/lol-padded.xml": ("error", 0, "refused: the feed declares XML entities"),
+    "/xxe-utf16.xml": ("error", 0, "refused: the feed declares XML entities"),
+    "/less-than.xml": ("error", 0, "not an RSS or Atom feed"),
+    "/surrogate.json": ("ok", 1, ""),
+    "/surrogate-ref.xml": ("ok", 2, ""),
+    "/ampersands.xml": ("ok", 2, ""),
+    "/nested.xml": ("ok", 2, ""),
+    "/bad-etag.xml": ("ok", 1, ""),
 }
 
 
@@ -143,6 +164,25 @@ def test_recovered_text_is_decoded_and_identified_sensibly(
 def test_nothing_of_etc_passwd_or_an_expanded_entity_is_stored(first_run: tuple[Store, dict[str, Outcome]]) -> None:
     store, _ = first_run
     assert store.search("root") == [] and store.search("lollol") == []
+    assert store.search("LOCAL SECRET") == []  # the local file a body named was never read
+
+
+def test_odd_texts_are_kept_as_far_as_they_are_text(
+    first_run: tuple[Store, dict[str, Outcome]], server: HostileServer
+) -> None:
+    store, outcomes = first_run
+    assert [s.title for s in stories_of(store, server, "/surrogate.json")] == ["Lone \ufffd surrogate"]
+    assert sorted(s.title for s in stories_of(store, server, "/surrogate-ref.xml")) == ["Fine", "Ref \ufffd here"]
+    amp = {s.key: s.title for s in stories_of(store, server, "/ampersands.xml")}
+    assert amp["amp2"] == "After" and amp["amp1"] == "&" * 20_000 + " […]"  # cut, not parsed for minutes
+    assert "Deep" in {s.title for s in stories_of(store, server, "/nested.xml")}
+    assert outcomes[server.url("/nested.xml")].warning.startswith("the feed is malformed; read what could be recovered")
+    # A validator we could not send back is not kept: the source would fail on every later refresh.
+    assert store.source(server.url("/bad-etag.xml")).etag == ""  # type: ignore[union-attr]
+    huge = store.source(server.url("/retry-huge.xml")).backoff_until  # type: ignore[union-attr]
+    assert huge is not None and huge - datetime.now(UTC) <= timedelta(days=1)
+    garbage = store.source(server.url("/retry-garbage.xml")).backoff_until  # type: ignore[union-attr]
+    assert garbage is not None and timedelta(minutes=14) < garbage - datetime.now(UTC) <= timedelta(minutes=15)
 
 
 def test_second_refresh_backs_off_uses_validators_and_adds_nothing(
@@ -154,7 +194,7 @@ def test_second_refresh_backs_off_uses_validators_and_adds_nothing(
     later = store.source(server.url("/503.xml")).backoff_until  # type: ignore[union-attr]
     assert later is not None and timedelta(minutes=55) < later - datetime.now(UTC) <= timedelta(hours=1)
     assert store.source(server.url("/etag.xml")).etag == '"v1"'  # type: ignore[union-attr]
-    wanted = ["/429.xml", "/503.xml", "/etag.xml", "/no-guids.xml", "/good.xml"]
+    wanted = ["/429.xml", "/503.xml", "/etag.xml", "/no-guids.xml", "/good.xml", "/bad-etag.xml"]
     sources = [store.source(server.url(p)) for p in wanted]
     config = Config(network=CONFIG.network)
 
@@ -168,6 +208,31 @@ def test_second_refresh_backs_off_uses_validators_and_adds_nothing(
     assert again[server.url("/etag.xml")].status == "not_modified"
     assert again[server.url("/no-guids.xml")].new == 0  # title-only items keep a stable identity
     assert again[server.url("/good.xml")].new == 0
+    assert (again[server.url("/bad-etag.xml")].status, again[server.url("/bad-etag.xml")].new) == ("ok", 0)
+
+
+def test_refresh_json_reports_each_outcome(
+    server: HostileServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, config = tmp_path / "cli.db", tmp_path / "config.toml"
+    config.write_text("[network]\ntimeout = 1.0\ndeadline = 2.5\nmax_bytes = 1048576\n", encoding="utf-8")
+    paths = ["/good.xml", "/404.xml", "/controls.xml", "/lol.xml"]
+    store = Store(db)
+    for path in paths:
+        store.add_source(server.url(path), full_text=False)
+    store.close()
+    assert main(["refresh", "--json", "--no-full-text", "--db", str(db), "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    report = {o["url"]: o for o in json.loads(out)}
+    assert {u: (o["status"], o["new"]) for u, o in report.items()} == {
+        server.url("/good.xml"): ("ok", 3),
+        server.url("/404.xml"): ("error", 0),
+        server.url("/controls.xml"): ("ok", 2),
+        server.url("/lol.xml"): ("error", 0),
+    }
+    assert report[server.url("/404.xml")]["error"] == "HTTP 404 Not Found"
+    assert report[server.url("/controls.xml")]["title"] == "Evil feed"
 
 
 def test_cli_output_carries_no_escape_bidi_or_markup_interpretation(

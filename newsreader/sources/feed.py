@@ -36,6 +36,10 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _SURROGATE_REFS = re.compile(
     rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*(?:5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]));"
 )
+# A JSON string escape of half a surrogate pair: JSON parsers refuse it, or give a string nothing can encode.
+_LONE_SURROGATE_ESCAPES = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<![0-9a-fA-F]{4})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # A description longer than this (in characters of markup) is taken as the full story, not a teaser.
@@ -358,6 +362,8 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         # Feeds have no use for their own entities; declaring them is how billion-laughs and XXE attacks start.
         raise FeedError("refused: the feed declares XML entities (a known attack on feed readers)")
     doc, problem = data, None
+    if data.lstrip()[:1] == b"{" and b"\\u" in data:
+        doc = _LONE_SURROGATE_ESCAPES.sub(rb"\\ufffd", data)
     if _entity_heavy(data):
         rewritten, why = _rewrite(data, recover=False)
         if rewritten is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -220,3 +221,85 @@ def test_generated_feeds_parse_or_fail_clearly(items: list[tuple[str, str, str]]
     except FeedError:
         return
     assert len(parsed.stories) <= len(items)
+
+
+def test_a_body_naming_a_file_is_never_read_as_one(tmp_path: Any) -> None:
+    local = tmp_path / "secret.xml"
+    local.write_bytes(
+        b'<rss version="2.0"><channel><title>LOCAL</title><item><title>secret</title></item></channel></rss>'
+    )
+    for body in (str(local).encode(), b"/dev/zero", b"/dev/stdin"):
+        with pytest.raises(FeedError, match="not an RSS or Atom feed"):
+            parse_feed(body, "http://evil.test/feed")
+
+
+PAD = b"<!-- " + b"p" * 70_000 + b" -->"
+LOL = b'<!DOCTYPE r [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+XXE = b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+PE = b'<!DOCTYPE r [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>'
+BODY = b'<rss version="2.0"><channel><title>t</title><item><title>x &b;</title><guid>1</guid></item></channel></rss>'
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        LOL + BODY,
+        XXE + BODY,
+        PE + BODY,
+        b'<?xml version="1.0"?>' + PAD + LOL + BODY,  # past the first 64 KiB, which was all that was screened
+        b"<!-- <a> -->" + XXE + BODY,
+        b'<!DOCTYPE r [ <!-- ] > --> <!ENTITY x "y"> ]>' + BODY,
+        ('<?xml version="1.0" encoding="utf-16"?>' + (LOL + BODY).decode()).encode("utf-16"),
+        ('<?xml version="1.0" encoding="utf-16"?>' + (XXE + BODY).decode()).encode("utf-16-be"),
+    ],
+)
+def test_entity_declarations_are_refused_wherever_the_prolog_hides_them(data: bytes) -> None:
+    with pytest.raises(FeedError, match="refused: the feed declares XML entities"):
+        parse_feed(data, "http://x.test/feed")
+
+
+def test_entity_talk_in_a_story_is_not_a_declaration() -> None:
+    data = BODY.replace(b"x &b;", b"&lt;!ENTITY x SYSTEM &quot;file:///&quot;&gt; explained")
+    doctype = b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "http://x.test/rss-0.91.dtd">'
+    for doc in (data, doctype + data):
+        assert parse_feed(doc, "http://x.test/feed").stories[0].title.endswith("explained")  # read, not refused
+
+
+MIB = 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "outcome"),
+    [
+        ("10 MiB of <", b"<" * 10 * MIB, "not an RSS or Atom feed"),
+        ("3.5 million unclosed tags", BODY.replace(b"x &b;", b"<a>" * (10 * MIB // 3)), "malformed"),
+        ("2 million ampersands in a title", BODY.replace(b"x &b;", b"&amp;" * (10 * MIB // 5)), "ok"),
+        (
+            "escaped HTML in a description",
+            BODY.replace(b"x &b;", b"t").replace(
+                b"</item>", b"<description>" + b"&lt;p&gt;a" * MIB + b"</description></item>"
+            ),
+            "ok",
+        ),
+        (
+            "1.3 million unclosed paragraphs",
+            BODY.replace(b"</item>", b"<description>" + b"<p>a<br>" * (10 * MIB // 8)),
+            "malformed",
+        ),
+    ],
+)
+def test_pathological_shapes_parse_in_linear_time(name: str, data: bytes, outcome: str) -> None:
+    """Each took from 30 s to several minutes before (quadratic parsers); now a second or two."""
+    start = time.perf_counter()
+    try:
+        parsed = parse_feed(data, "http://x.test/feed")
+        got = "malformed" if parsed.warning else "ok"
+    except FeedError as exc:
+        got = str(exc)
+    assert got.startswith(outcome), name
+    assert time.perf_counter() - start < 10, name
+
+
+def test_a_feed_naming_a_lone_surrogate_parses() -> None:
+    data = BODY.replace(b"x &b;", b"Ref &#55296; and &#xDFFF; here")
+    assert parse_feed(data, "http://x.test/feed").stories[0].title == "Ref \ufffd and \ufffd here"

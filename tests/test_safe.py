@@ -105,3 +105,33 @@ def test_file_names_from_titles_cannot_escape_a_directory(title: str) -> None:
     name = safe.filename(title, ".md")
     assert "/" not in name and "\\" not in name and not name.startswith(".") and name.endswith(".md")
     assert 0 < len(name) <= 103 and not any(forbidden(ch, multiline=False) for ch in name)
+
+
+def test_every_code_point_is_judged_as_unicodedata_says() -> None:
+    """The fast regex classes are built from a list of blocks; check them against every code point there is."""
+    for code in range(0x110000):
+        ch = chr(code)
+        cat = unicodedata.category(ch)
+        unsafe = ch in BIDI or cat in ("Cc", "Cs") or (cat == "Cf" and ch != "\u200d") or ch in "\u2028\u2029"
+        if unsafe and ch in "\x1b\x90\x98\x9b\x9d\x9e\x9f":  # they start sequences, which go whole
+            assert ch not in safe.line(f"a{ch}b") and ch not in safe.block(f"a{ch}b"), hex(code)
+        elif unsafe and ch not in "\t\n\r":
+            assert safe.line(f"a{ch}b") in ("ab", "a b"), hex(code)
+            assert safe.block(f"a{ch}b") in ("ab", "a\nb"), hex(code)
+
+
+def test_lone_surrogates_and_line_separators() -> None:
+    assert safe.line("a\ud800b") == "ab"
+    print(safe.block("x\udfffy").encode())  # encodable: print() would have raised
+    assert safe.line("one\u2028two\u2029three\x85four") == "one two three four"
+    assert safe.block("one\u2028two") == "one\ntwo"
+
+
+def test_file_names_fit_a_file_system_in_bytes() -> None:
+    name = safe.filename("Ж" * 300, ".md")
+    assert len(name.encode()) <= 203 and name.endswith(".md") and name.startswith("Ж")
+    assert len(safe.filename("漢" * 300, " (999).md").encode()) <= 255
+    assert safe.filename("-rf --no-preserve-root", ".md") == "rf --no-preserve-root.md"
+    assert safe.filename("../../.ssh/authorized_keys") == "ssh_authorized_keys"
+    assert safe.filename("e\u0301te\u0301") == "été"  # composed, not a mark replaced by "_"
+    assert safe.filename("\x1b]52;c;x\x07") == "story"

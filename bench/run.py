@@ -308,7 +308,9 @@ def machine() -> str:
         )
     nb = shutil.which("newsboat")
     nb_version = (
-        subprocess.run([nb, "-v"], capture_output=True, text=True).stdout.splitlines()[0] if nb else "not installed"
+        subprocess.run([nb, "-v"], capture_output=True, text=True).stdout.splitlines()[0]
+        if nb
+        else "newsboat not installed"
     )
     return f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; {nb_version}"
 

@@ -120,6 +120,14 @@ def test_every_code_point_is_judged_as_unicodedata_says() -> None:
             assert safe.block(f"a{ch}b") in ("ab", "a\nb"), hex(code)
 
 
+def test_the_prebuilt_classes_are_what_this_python_builds() -> None:
+    """Start-up uses classes written into safe.py for Python 3.11's Unicode; they must equal the built ones."""
+    assert safe._unsafe_class() == safe._LINE_CLASS
+    assert safe._unsafe_class(keep="\t\n") == safe._BLOCK_CLASS
+    if unicodedata.unidata_version in safe._PREBUILT:
+        assert safe._PREBUILT[unicodedata.unidata_version] == (safe._LINE_CLASS, safe._BLOCK_CLASS)
+
+
 def test_lone_surrogates_and_line_separators() -> None:
     assert safe.line("a\ud800b") == "ab"
     print(safe.block("x\udfffy").encode())  # encodable: print() would have raised

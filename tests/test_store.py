@@ -243,3 +243,64 @@ def test_a_damaged_database_is_detected_at_start_and_moved_aside(tmp_path: Path)
     assert again.count_stories() == 0 and again.integrity_check() == "ok"
     assert again.verify() == "ok"
     again.close()
+
+
+def counted(store: Store) -> dict[int, tuple[int, int]]:
+    """Each source's (stories, unread) as the counters say."""
+    return {s.id: (s.total, s.unread) for s in store.sources() if s.id is not None}
+
+
+def recounted(store: Store) -> dict[int, tuple[int, int]]:
+    """The same, counted from the stories themselves."""
+    con = store._con
+    return {
+        sid: (
+            con.execute("SELECT count(*) FROM stories WHERE source_id = ?", (sid,)).fetchone()[0],
+            con.execute("SELECT count(*) FROM stories WHERE source_id = ? AND read = 0", (sid,)).fetchone()[0],
+        )
+        for (sid,) in con.execute("SELECT id FROM sources").fetchall()
+    }
+
+
+def test_story_and_unread_counts_follow_every_change(store: Store) -> None:
+    a = store.add_source("http://x.test/a").id
+    b = store.add_source("http://x.test/b").id
+    assert a is not None and b is not None
+    store.save_stories(a, [story(n) for n in range(5)])
+    store.save_stories(b, [story(n) for n in range(3)])
+    assert counted(store) == recounted(store) == {a: (5, 5), b: (3, 3)}
+    ids = [s.id for s in store.headlines(a)]
+    store.set_read(ids[:2])
+    store.set_read(ids[0])  # again: no change
+    assert counted(store)[a] == (5, 3)
+    store.set_read(ids[1], read=False)
+    assert counted(store)[a] == (5, 4)
+    store.save_stories(a, [story(n, title=f"retitled {n}") for n in range(7)])  # 2 new, 5 updated
+    assert counted(store)[a] == (7, 6)
+    store.mark_source_read(a)
+    assert counted(store)[a] == (7, 0)
+    store.mark_source_read(None)
+    assert counted(store) == recounted(store) == {a: (7, 0), b: (3, 0)}
+    assert store.count_stories() == 10 and store.count_stories(unread_only=True) == 0
+    assert store.count_stories(b) == 3 and store.count_stories(9999) == 0
+    store.remove_source("http://x.test/a")
+    assert counted(store) == recounted(store) == {b: (3, 0)}
+
+
+def test_a_version_1_database_gets_its_counts_when_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    con = sqlite3.connect(path, isolation_level=None)
+    con.executescript(MIGRATIONS[0])
+    con.execute("PRAGMA user_version = 1")
+    con.execute(f"PRAGMA application_id = {0x4E527264}")
+    con.execute("INSERT INTO sources (id, url, added) VALUES (1, 'http://x.test/a', 0)")
+    for n in range(4):
+        con.execute(
+            "INSERT INTO stories (source_id, key, title, sort_ts, first_seen, read) VALUES (1, ?, 't', 0, 0, ?)",
+            (f"k{n}", int(n == 0)),
+        )
+    con.close()
+    with Store(path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert counted(store) == {1: (4, 3)}
+        assert store.count_stories() == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from newsreader.tui.screens.dialogs import ErrorScreen, HelpScreen, binding_tabl
 from newsreader.tui.screens.main import MainScreen
 from newsreader.tui.widgets.article_view import ArticleView
 from newsreader.tui.widgets.headline_list import KEEP_PAGES, PAGE, HeadlineList
+from newsreader.tui.widgets.key_bar import KeyBar
 from newsreader.tui.widgets.source_list import SourceList
 
 SIZE = (120, 36)
@@ -469,3 +471,40 @@ def test_browser_command_gets_the_url_as_one_argument(monkeypatch: Any) -> None:
     assert main.open_in_browser(url, "firefox --new-tab")
     assert calls and calls[0][:2] == ["firefox", "--new-tab"] and len(calls[0]) == 3
     assert main.open_in_browser("file:///etc/passwd", "firefox") is False and len(calls) == 1
+
+
+async def test_key_bar_follows_focus_and_a_click_presses_the_key(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        bar = app.screen.query_one(KeyBar)
+        shown = str(bar.render())
+        assert "⏎ Open" in shown and "q Quit" in shown and shown.rstrip().endswith("^p palette")
+        await pilot.press("shift+tab")  # to the sources pane: the list's own keys go
+        await pilot.pause()
+        assert "⏎ Open" not in str(bar.render()) and "? Help" in str(bar.render())
+        x = str(bar.render()).index(" ? ") + 1
+        assert await pilot.click(KeyBar, offset=(x, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_the_first_page_read_before_start_is_in_the_first_frame(demo_store: Store, clock: Any) -> None:
+    first: Future[tuple[int, list[Story]]] = Future()
+    first.set_result((demo_store.count_stories(), demo_store.headlines(None, 0, PAGE)))
+    app = make_app(demo_store, clock, first_page=first)
+    async with app.run_test(size=SIZE) as pilot:
+        # No worker has run yet: the list was filled from the page cli read while Textual was loading.
+        assert headline_list(app).total == 10 and SEED_TITLE[:30] in screen_text(app)
+        assert app.first_page is None
+        await settle(app, pilot)
+        assert headline_list(app).total == 10
+
+
+async def test_a_first_page_that_failed_is_read_again_by_the_worker(demo_store: Store, clock: Any) -> None:
+    first: Future[tuple[int, list[Story]]] = Future()
+    first.set_exception(RuntimeError("the thread could not read it"))
+    app = make_app(demo_store, clock, first_page=first)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert headline_list(app).total == 10 and app.first_page is None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +14,7 @@ from textual.screen import Screen
 
 from newsreader import __version__, safe
 from newsreader.config import Config
+from newsreader.model import Story
 from newsreader.store import Store
 from newsreader.tui.screens.main import MainScreen
 
@@ -30,6 +33,7 @@ class NewsReaderApp(App[None]):
         offline: bool = False,
         notice: str = "",
         clock: Callable[[], datetime] | None = None,
+        first_page: Future[tuple[int, list[Story]]] | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -37,11 +41,23 @@ class NewsReaderApp(App[None]):
         self.offline = offline
         self.notice = notice
         self.clock = clock or (lambda: datetime.now(UTC))
+        # "All stories", first page, already being read (cli starts it before importing Textual).
+        self.first_page = first_page
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
+        self.call_after_refresh(self._started)
         if self.notice:
             self.notify(safe.line(self.notice), severity="warning", timeout=15, markup=False)
+
+    def _started(self) -> None:
+        """After the first frame: garbage collection back on (cli turns it off to start faster).
+
+        What start-up built lives as long as the app; frozen, collections never walk it again.
+        """
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette offers every binding of the reader, from the same table as the help screen."""

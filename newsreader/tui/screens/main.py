@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from newsreader import safe
 from newsreader.config import downloads_dir
@@ -35,6 +35,7 @@ from newsreader.tui.messages import (
 from newsreader.tui.screens.dialogs import ErrorScreen, HelpScreen
 from newsreader.tui.widgets.article_view import ArticleView, RelatedList
 from newsreader.tui.widgets.headline_list import PAGE, HeadlineList
+from newsreader.tui.widgets.key_bar import KeyBar
 from newsreader.tui.widgets.source_list import SourceList
 
 if TYPE_CHECKING:
@@ -105,14 +106,21 @@ class MainScreen(Screen[None]):
             yield ArticleView(id="article")
         with Vertical(id="bottom"):  # the search box is mounted here on the first `/`
             yield Static("", id="status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#sources").border_title = "Sources"
         self.query_one("#headlines").border_title = "Headlines"
         self.query_one("#article").border_title = "Story"
-        self.load_headlines()  # first: the headlines are what the reader is waiting for
-        self.load_sources()
+        first = self.reader.first_page
+        if first is not None and first.done() and first.exception() is None:
+            # Read before the UI had loaded: in the very first frame, without a round trip through a worker.
+            self.reader.first_page = None
+            total, rows = first.result()
+            self.on_headlines_loaded(HeadlinesLoaded(self._list_key(), total, {0: rows}))
+        else:
+            self.load_headlines()  # first: the headlines are what the reader is waiting for
+        self.call_after_refresh(self.load_sources)  # the sources pane fills in just after the first frame
         self.query_one(HeadlineList).focus()
         if self.reader.offline:
             self.set_status("Offline: reading the cache only.")
@@ -153,6 +161,11 @@ class MainScreen(Screen[None]):
             rows = store.search(query, limit=PAGE)
             cursor = next((i for i, s in enumerate(rows) if s.id == select_story), 0)
             return HeadlinesLoaded(key, len(rows), {0: rows}, cursor)
+        first, self.reader.first_page = self.reader.first_page, None
+        # Started before the UI was (usually done by now); if that read failed, read again here.
+        if first is not None and source_id is None and select_story is None and first.exception() is None:
+            total, rows = first.result()
+            return HeadlinesLoaded(key, total, {0: rows}, 0)
         pages = {0: store.headlines(source_id, 0, PAGE)}
         cursor = 0
         if select_story is not None:

@@ -24,8 +24,9 @@ from textual.strip import Strip
 
 from newsreader import safe
 from newsreader.model import Story
+from newsreader.store import HEADLINE_PAGE
 
-PAGE = 200
+PAGE = HEADLINE_PAGE
 KEEP_PAGES = 8  # pages kept in memory; farther ones are dropped and asked for again if the reader returns
 ROW = 2  # lines per headline: the title, then its source and age
 

@@ -79,7 +79,8 @@ def _parse_pool(sources: int) -> Executor | None:
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["newsreader.sources.feed", "newsreader.sources.scrape"])
+    # Workers run refresh.parse_and_save (parsers and the store): imported once, in the fork server.
+    context.set_forkserver_preload(["newsreader.refresh"])
     return ProcessPoolExecutor(
         max_workers=min(2, cores), mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
     )

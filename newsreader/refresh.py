@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -18,13 +18,45 @@ from typing import Any, TypeVar
 from newsreader.config import Config
 from newsreader.extract import extract_article
 from newsreader.fetch import ACCEPT_PAGE, Fetcher, FetchError, Response
-from newsreader.model import Article, Source, Story
+from newsreader.model import Article, ScrapeRule, Source, Story
 from newsreader.sources.discover import find_feeds, sniff
 from newsreader.sources.feed import FeedError, ParsedFeed, parse_feed
 from newsreader.sources.scrape import rule_for, scrape_headlines
 from newsreader.store import Store, StoreError
 
 T = TypeVar("T")
+
+_worker_stores: dict[str, Store] = {}
+
+
+def parse_and_save(db: str, source_id: int, kind: str, resp: Response, rule: ScrapeRule | None) -> tuple[int, str, str]:
+    """In a refresh's worker process: a source's response to stories in the store, with its validators.
+
+    Returns (new stories, the feed's title, a warning). The worker keeps one connection to the store
+    its parent opened and checked.
+    """
+    store = _worker_stores.get(db)
+    if store is None:
+        store = _worker_stores[db] = Store(db, checked=True)
+    title, warning = "", ""
+    if kind == "scrape":
+        stories = scrape_headlines(resp.content, resp.url, rule, resp.content_type)
+    else:
+        parsed = parse_feed(resp.content, resp.url, resp.content_type)
+        stories, title, warning = parsed.stories, parsed.title, parsed.warning
+    new = store.save_stories(
+        source_id,
+        stories,
+        title=title or None,
+        etag=resp.etag,
+        last_modified=resp.last_modified,
+        warning=warning,
+    )
+    return new, title, warning
+
+
+# Store writes committed in one transaction at most: the store is locked meanwhile (~8 ms a source).
+WRITE_BATCH = 16
 
 
 @dataclass(slots=True)
@@ -87,6 +119,8 @@ class Refresher:
     executor: Executor | None = None  # where parsing/extraction run; None = the default thread pool
     on_outcome: Callable[[Outcome], None] | None = None
     _articles: asyncio.Semaphore = field(init=False)
+    _writes: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = field(init=False, default_factory=list)
+    _writer: asyncio.Task[None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self._articles = asyncio.Semaphore(max(1, self.config.extract_concurrency))
@@ -96,6 +130,44 @@ class Refresher:
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A store write, committed together with the others waiting meanwhile (Store.batch).
+
+        One write runs at a time; those that arrive while it does go in the next batch. Each keeps its own
+        outcome: one that fails is undone alone. Committing per source cost ~2.5 ms more a source (FTS5
+        flushes and the WAL is written per transaction).
+        """
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._writes.append((functools.partial(fn, *args, **kwargs), future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain_writes())
+        return await future
+
+    async def _drain_writes(self) -> None:
+        while self._writes:
+            batch, self._writes = self._writes[:WRITE_BATCH], self._writes[WRITE_BATCH:]
+            try:
+                results = await asyncio.to_thread(self._run_batch, [call for call, _ in batch])
+            except Exception as exc:  # the commit itself failed: nothing of the batch was saved
+                results = [exc] * len(batch)
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue  # its caller was cancelled
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
+    def _run_batch(self, calls: list[Callable[[], Any]]) -> list[Any]:
+        results: list[Any] = []
+        with self.store.batch():
+            for call in calls:
+                try:
+                    results.append(call())
+                except Exception as exc:  # undone alone (its savepoint); handed to its caller
+                    results.append(exc)
+        return results
 
     # -- refresh --------------------------------------------------------------------------------------
 
@@ -129,10 +201,12 @@ class Refresher:
                 await self._fetch_stories(source, outcome)
             except FetchError as exc:
                 outcome.status, outcome.error = "error", str(exc)
-                await self._db(self.store.record_refresh, source.id, error=outcome.error, backoff_until=exc.retry_after)
+                await self._write(
+                    self.store.record_refresh, source.id, error=outcome.error, backoff_until=exc.retry_after
+                )
             except FeedError as exc:
                 outcome.status, outcome.error = "error", str(exc)
-                await self._db(self.store.record_refresh, source.id, error=outcome.error)
+                await self._write(self.store.record_refresh, source.id, error=outcome.error)
             except StoreError as exc:
                 outcome.status, outcome.error = "error", str(exc)  # e.g. disk full: nothing of it was saved
         if full_text and self.config.full_text and source.full_text and outcome.status != "backing_off":
@@ -146,7 +220,17 @@ class Refresher:
         resp = await self.fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified, **kwargs)
         if resp.not_modified:
             outcome.status = "not_modified"
-            await self._db(self.store.record_refresh, source.id)
+            await self._write(self.store.record_refresh, source.id)
+            return
+        if isinstance(self.executor, ProcessPoolExecutor) and str(self.store.path) != ":memory:":
+            # Parsed and saved in the worker process: only a count comes back, and this process (the
+            # network's) keeps its one core for the network. (Saving here cost it ~3.5 s of 500 feeds.)
+            rule = rule_for(source.url, self.config.scrape) if source.kind == "scrape" else None
+            outcome.new, feed_title, outcome.warning = await self._cpu(
+                parse_and_save, str(self.store.path), source.id, source.kind, resp, rule
+            )
+            if feed_title and not outcome.title:
+                outcome.title = feed_title
             return
         if source.kind == "scrape":
             rule = rule_for(source.url, self.config.scrape)
@@ -157,7 +241,7 @@ class Refresher:
             stories, title, outcome.warning = parsed.stories, parsed.title or None, parsed.warning
             if title and not outcome.title:
                 outcome.title = title
-        outcome.new = await self._db(
+        outcome.new = await self._write(
             self.store.save_stories,
             source.id,
             stories,
@@ -187,9 +271,9 @@ class Refresher:
             resp = await self.fetcher.get(story.url, accept=ACCEPT_PAGE)
             article = await self._cpu(extract_article, resp.content, resp.url, resp.content_type)
         except FetchError as exc:
-            await self._db(self.store.save_article, story.id, None, str(exc))
+            await self._write(self.store.save_article, story.id, None, str(exc))
             return None, str(exc)
-        await self._db(self.store.save_article, story.id, article)
+        await self._write(self.store.save_article, story.id, article)
         return article, ""
 
     # -- subscribe ------------------------------------------------------------------------------------

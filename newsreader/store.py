@@ -88,6 +88,7 @@ MIGRATIONS: list[str] = [
         UPDATE sources SET story_count = story_count - 1, unread_count = unread_count - (OLD.read = 0)
         WHERE id = OLD.source_id;
     END;
+    INSERT INTO stories_fts (stories_fts, rank) VALUES ('automerge', 16);
     CREATE TRIGGER stories_counted_again AFTER UPDATE OF read, source_id ON stories
     WHEN OLD.read IS NOT NEW.read OR OLD.source_id IS NOT NEW.source_id BEGIN
         UPDATE sources SET story_count = story_count - 1, unread_count = unread_count - (OLD.read = 0)
@@ -174,10 +175,15 @@ def check_file(path: Path) -> str | None:
 class Store:
     """The cache. Thread-safe: one connection guarded by a lock, so workers may call it from any thread."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, checked: bool = False) -> None:
+        """Open (and create, check and migrate) the store at `path`.
+
+        `checked`: another process has just opened this file and checked it (a refresh's worker process
+        joining its parent): no check, and never moved aside.
+        """
         self.path = Path(path)
         self.notice = ""  # set when a bad file was moved aside at open
-        if str(path) != ":memory:":
+        if str(path) != ":memory:" and not checked:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             problem = check_file(self.path)
             if problem:
@@ -189,6 +195,7 @@ class Store:
                         side.rename(aside.with_name(aside.name + suffix))
                 self.notice = f"{self.path} could not be used ({problem}); moved it to {aside} and started a new one."
         self._lock = threading.RLock()
+        self._batching = False  # inside batch(): writes become savepoints of its transaction
         try:
             self._con = sqlite3.connect(str(path), timeout=10, check_same_thread=False, isolation_level=None)
             self._con.execute("PRAGMA busy_timeout = 10000")
@@ -212,9 +219,34 @@ class Store:
         self.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; rolled back whole on any error."""
+    def batch(self) -> Iterator[None]:
+        """Writes made inside share one transaction, each in a savepoint of its own.
+
+        A write that fails is undone alone (and raises as ever); the others are committed together at the
+        end. FTS5 and the WAL cost per transaction, so a refresh saves many sources at once this way.
+        Other threads wait for the store meanwhile: keep batches short.
+        """
         with self._lock:
+            if self._batching:
+                yield
+                return
+            with self._tx() as con:
+                self._batching = True
+                try:
+                    yield
+                finally:
+                    self._batching = False
+                if not con.in_transaction:  # SQLite rolled everything back itself (a full disk, say)
+                    raise StoreError(f"could not save to the database {self.path}: the batch was rolled back")
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (a savepoint inside a batch); rolled back whole on any error."""
+        with self._lock:
+            if self._batching:
+                with self._savepoint() as con:
+                    yield con
+                return
             try:
                 self._con.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -232,6 +264,20 @@ class Store:
             except sqlite3.OperationalError as exc:
                 self._rollback()
                 raise StoreError(f"could not save to the database {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        self._con.execute("SAVEPOINT write")
+        try:
+            yield self._con
+        except BaseException as exc:
+            if self._con.in_transaction:
+                self._con.execute("ROLLBACK TO write")
+                self._con.execute("RELEASE write")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"could not save to the database {self.path}: {exc}") from exc
+            raise
+        self._con.execute("RELEASE write")
 
     def _rollback(self) -> None:
         if self._con.in_transaction:  # SQLite has already rolled back after some errors (a full disk)

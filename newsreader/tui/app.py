@@ -44,8 +44,12 @@ class NewsReaderApp(App[None]):
         # "All stories", first page, already being read (cli starts it before importing Textual).
         self.first_page = first_page
 
+    def get_default_screen(self) -> Screen[Any]:
+        # The first screen itself, not one pushed over Textual's blank default: one screen fewer to lay out
+        # and draw before the first headlines are up.
+        return MainScreen()
+
     def on_mount(self) -> None:
-        self.push_screen(MainScreen())
         self.call_after_refresh(self._started)
         if self.notice:
             self.notify(safe.line(self.notice), severity="warning", timeout=15, markup=False)

@@ -55,8 +55,9 @@ def parse_and_save(db: str, source_id: int, kind: str, resp: Response, rule: Scr
     return new, title, warning
 
 
-# Store writes committed in one transaction at most: the store is locked meanwhile (~8 ms a source).
-WRITE_BATCH = 16
+# Store writes committed in one transaction at most. The store is locked meanwhile (~8 ms a source), and the
+# reader's own reads (a page of headlines, opening a story) wait for it during a refresh in the TUI.
+WRITE_BATCH = 4
 
 
 @dataclass(slots=True)
@@ -134,7 +135,7 @@ class Refresher:
     async def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A store write, committed together with the others waiting meanwhile (Store.batch).
 
-        One write runs at a time; those that arrive while it does go in the next batch. Each keeps its own
+        One batch runs at a time; writes that arrive meanwhile go in the next (WRITE_BATCH at most). Each keeps its own
         outcome: one that fails is undone alone. Committing per source cost ~2.5 ms more a source (FTS5
         flushes and the WAL is written per transaction).
         """

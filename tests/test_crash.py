@@ -134,6 +134,7 @@ def test_sigkill_mid_refresh_loses_nothing_committed(tmp_path: Path, slow_server
     for source in store.sources():
         assert source.id is not None
         by_source[source.id] = store.count_stories(source.id)
+        assert by_source[source.id] == len(store.headlines(source.id, 0, 100))  # the counters agree with the rows
     refreshed = [n for n in by_source.values() if n]
     assert 3 <= len(refreshed) - 1 < FEEDS  # some sources committed, not all
     assert all(n in (10, ITEMS) for n in refreshed)  # each source's refresh is all or nothing

@@ -181,9 +181,10 @@ def test_save_names_the_file_from_a_sanitised_title(tmp_path: Path, capsys: pyte
 
     store = Store(db_path())
     src = store.add_source("http://x.test/feed")
+    assert src.id is not None
     store.save_stories(
         src.id, [Story(key="1", title="../../etc/passwd; $(rm -rf ~) \x1b]2;x\x07", summary="<p>Body.</p>")]
-    )  # type: ignore[arg-type]
+    )
     sid = store.headlines()[0].id
     store.close()
     out_dir = tmp_path / "saved"

@@ -59,8 +59,9 @@ async def test_a_source_whose_save_fails_costs_only_itself(
     assert got["f3.xml"].status == "error" and "disk I/O error" in got["f3.xml"].error
     assert all(got[f"f{i}.xml"].status == "ok" and got[f"f{i}.xml"].new == 5 for i in (0, 1, 2, 4, 5))
     assert store.count_stories(ids["f3"]) == 0 and store.count_stories() == 25
-    assert store.source(ids["f3"]).etag == ""  # type: ignore[union-attr]  # so the next refresh fetches it whole
-    assert store.source(ids["f0"]).etag == '"f0"'  # type: ignore[union-attr]
+    f3, f0 = store.source(ids["f3"] or 0), store.source(ids["f0"] or 0)
+    assert f3 is not None and f3.etag == ""  # so the next refresh fetches it whole
+    assert f0 is not None and f0.etag == '"f0"'
 
 
 def test_a_batch_commits_together_and_a_failed_write_is_undone_alone(store: Store) -> None:

@@ -20,7 +20,7 @@ def forbidden(ch: str, multiline: bool) -> bool:
     return ch in BIDI or unicodedata.category(ch) == "Cc" or (unicodedata.category(ch) == "Cf" and ch != "\u200d")
 
 
-any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+any_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=200)
 escapes = st.sampled_from(
     ["\x1b", "\x1b[", "\x1b]", "\x9b", "\x9d", "\x07", "\x1b\\", "\x90", "\u202e", "\u2066", "\x00", "\r"]
 )

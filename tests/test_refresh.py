@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ from newsreader.config import Config, NetworkConfig
 from newsreader.fetch import Fetcher
 from newsreader.refresh import Refresher
 from newsreader.store import Store, StoreError
+from tests.site_server import KZ_SITE, SiteServer
+
+FORKSERVER = multiprocessing.get_context("forkserver")
 
 
 def rss(name: str, items: int) -> str:
@@ -78,19 +82,24 @@ def test_a_batch_commits_together_and_a_failed_write_is_undone_alone(store: Stor
     assert store.source(a).etag == '"e"' and store.source(a).total == 2  # type: ignore[union-attr]
 
 
-async def test_worker_processes_parse_and_save_and_only_counts_come_back(store: Store, httpserver: HTTPServer) -> None:
+async def test_worker_processes_parse_and_save_and_only_counts_come_back(
+    store: Store, httpserver: HTTPServer, tmp_path: Path
+) -> None:
     feeds = {f"p{i}": rss(f"p{i}", 8) for i in range(5)}
     feeds["bad"] = "this is not a feed at all"
     serve(httpserver, feeds)
     for name in feeds:
         store.add_source(httpserver.url_for(f"/{name}.xml"))
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    with SiteServer(KZ_SITE, tmp_path) as site, ProcessPoolExecutor(2, mp_context=FORKSERVER) as pool:
+        listing = store.add_source(site.url("index.html"), kind="scrape")  # a page scraped in the worker
         got = await refresh(store, pool)
         assert [got[f"p{i}.xml"].new for i in range(5)] == [8] * 5
         assert got["p0.xml"].title == "p0"
         assert got["bad.xml"].status == "error" and got["bad.xml"].error  # the worker's FeedError, as a message
+        assert got["index.html"].new == 21
         again = await refresh(store, pool)  # every feed sends the same items: nothing new, read state kept
     assert all(o.new == 0 for o in again.values() if o.status == "ok")
-    assert store.count_stories() == 40
+    assert store.count_stories() == 40 + 21
+    assert store.headlines(listing.id)[0].title == "President Toqayev to Meet Putin in Moscow on November 12"
     assert {s.title for s in store.sources()} >= {"p0", "p4"}
     assert store.search("p3 story 7")[0].title == "p3 story 7"

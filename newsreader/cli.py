@@ -6,11 +6,10 @@ import argparse
 import asyncio
 import gc
 import json
-import os
 import sys
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,47 +66,13 @@ def _config(args: argparse.Namespace) -> Config:
         raise CliError(f"bad config file: {exc}") from None
 
 
-PARSE_POOL_MIN_SOURCES = 20  # below this a process pool costs more to start than it saves
-
-
-def _parse_pool(sources: int) -> Executor | None:
-    """Worker processes for parsing on a large refresh, so it runs beside the network and the store (off the GIL)."""
-    cores = os.cpu_count() or 1
-    if sources < PARSE_POOL_MIN_SOURCES or cores < 2:
-        return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("forkserver")
-    # Workers run refresh.parse_and_save (parsers and the store): imported once, in the fork server.
-    context.set_forkserver_preload(["newsreader.refresh"])
-    return ProcessPoolExecutor(
-        max_workers=min(2, cores), mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
-    )
-
-
-def _exit_with(parent: int) -> None:
-    """In a pool worker: leave when the refresh that started it is gone (killed with SIGKILL, it cannot say so)."""
-    import time
-
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            try:
-                os.kill(parent, 0)
-            except ProcessLookupError:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="newsreader-orphan-guard", daemon=True).start()
-
-
 async def _with_refresher(args: argparse.Namespace, work: Any, pool_for: int = 0) -> Any:
     from newsreader.fetch import Fetcher
-    from newsreader.refresh import Refresher
+    from newsreader.refresh import Refresher, worker_pool
 
     config = _config(args)
     store = _open_store(args)
-    executor = _parse_pool(pool_for)
+    executor = worker_pool(pool_for)
     try:
         async with Fetcher(config.network) as fetcher:
             return await work(Refresher(store, fetcher, config, executor=executor))

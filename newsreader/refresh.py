@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +29,63 @@ from newsreader.sources.scrape import rule_for, scrape_headlines
 from newsreader.store import Store, StoreError
 
 T = TypeVar("T")
+
+POOL_MIN_SOURCES = 20  # below this a process pool costs more to start than it saves
+
+
+def worker_pool(sources: int) -> ProcessPoolExecutor | None:
+    """Worker processes that parse and save for a refresh of many sources (see parse_and_save), or None.
+
+    Off this process's GIL: in the TUI, parsing in threads kept the keys waiting (p95 ~0.5 s over 500 feeds).
+    """
+    cores = os.cpu_count() or 1
+    if sources < POOL_MIN_SOURCES or cores < 2:
+        return None
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    # Workers run parse_and_save (parsers and the store): imported once, in the fork server.
+    context.set_forkserver_preload(["newsreader.refresh"])
+    _start_resource_tracker()
+    return ProcessPoolExecutor(
+        max_workers=min(2, cores), mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+    )
+
+
+def _start_resource_tracker() -> None:
+    """multiprocessing hands sys.stderr's descriptor to its resource tracker; under the TUI, sys.stderr is
+    Textual's capture, whose descriptor is -1, and starting the tracker would raise. Start it with the real one."""
+    from multiprocessing import resource_tracker
+
+    try:
+        if sys.stderr is not None and sys.stderr.fileno() >= 0:
+            return
+    except (AttributeError, OSError, ValueError):
+        pass
+    captured, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = captured
+
+
+def _worker_init(parent: int) -> None:
+    """In a pool worker: say nothing on stderr (the TUI draws there; failures come back as exceptions), and
+    leave when the process that started it is gone (killed with SIGKILL, it cannot say so)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="newsreader-orphan-guard", daemon=True).start()
+
 
 _worker_stores: dict[str, Store] = {}
 

@@ -85,7 +85,7 @@ async def test_enter_opens_the_story_with_its_metadata_and_marks_it_read(demo_st
         seed = demo_store.headlines()[0]
         assert seed.title == SEED_TITLE and seed.read
         sources = app.screen.query_one(SourceList)
-        assert " ".join(str(sources.get_option_at_index(0).prompt).split()) == "All stories 9"
+        assert " ".join(sources.label(0).split()) == "All stories 9"
         await pilot.press("h")  # back to the list
         assert headline_list(app).has_focus
 
@@ -241,7 +241,7 @@ async def test_refresh_lands_new_stories_while_keys_keep_working(
         status = str(app.screen.query_one("#status").render())
         assert "Refreshed 3 sources: 3 new. 1 failed" in status
         sources = app.screen.query_one(SourceList)
-        labels = [str(sources.get_option_at_index(i).prompt) for i in range(sources.option_count)]
+        labels = [sources.label(i) for i in range(sources.option_count)]
         assert "! Broken" in labels[1]
         sources.focus()
         sources.highlighted = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +43,7 @@ class NewsReaderApp(App[None]):
         self.clock = clock or (lambda: datetime.now(UTC))
         # "All stories", first page, already being read (cli starts it before importing Textual).
         self.first_page = first_page
+        self._pool: Executor | None = None
 
     def get_default_screen(self) -> Screen[Any]:
         # The first screen itself, not one pushed over Textual's blank default: one screen fewer to lay out
@@ -53,6 +54,24 @@ class NewsReaderApp(App[None]):
         self.call_after_refresh(self._started)
         if self.notice:
             self.notify(safe.line(self.notice), severity="warning", timeout=15, markup=False)
+
+    def worker_pool(self, sources: int) -> Executor | None:
+        """Processes that parse and save for a refresh of many sources: started by the first, kept until exit.
+
+        Blocks while they start (~0.3-0.6 s the first time): call it from a thread, not the event loop.
+        """
+        if self._pool is None:
+            from newsreader.refresh import worker_pool
+
+            self._pool = worker_pool(sources)
+            if self._pool is not None:
+                self._pool.submit(int).result()  # the processes start now, here, not at the first parse
+        return self._pool
+
+    def on_unmount(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def _started(self) -> None:
         """After the first frame: garbage collection back on (cli turns it off to start faster).

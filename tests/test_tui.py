@@ -508,3 +508,26 @@ async def test_a_first_page_that_failed_is_read_again_by_the_worker(demo_store: 
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert headline_list(app).total == 10 and app.first_page is None
+
+
+async def test_refreshing_many_sources_parses_and_saves_in_worker_processes(
+    store: Store, clock: Any, httpserver: HTTPServer
+) -> None:
+    """20+ sources: the TUI's refresh uses worker processes (under Textual's captured stderr, which has no fd)."""
+    for n in range(22):
+        items = "".join(f"<item><title>Feed {n} story {i}</title><guid>f{n}-{i}</guid></item>" for i in range(3))
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {n}</title>{items}</channel></rss>'
+        httpserver.expect_request(f"/f{n}.xml").respond_with_data(body, content_type="application/rss+xml")
+        store.add_source(httpserver.url_for(f"/f{n}.xml"), full_text=False)
+    app = make_app(store, clock, offline=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R")
+        deadline = time.monotonic() + 30
+        while "Refreshed" not in str(app.screen.query_one("#status").render()) and time.monotonic() < deadline:
+            await pilot.pause(0.1)
+        await settle(app, pilot)
+        assert "Refreshed 22 sources: 66 new." in str(app.screen.query_one("#status").render())
+        assert headline_list(app).total == 66
+        sources = app.screen.query_one(SourceList)
+        assert " ".join(sources.label(0).split()) == "All stories 66" and sources.option_count == 23

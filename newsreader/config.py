@@ -107,6 +107,33 @@ def _typed(section: dict[str, object], key: str, default: object, where: str) ->
     return value
 
 
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "network": ("timeout", "deadline", "max_bytes", "max_redirects", "concurrency", "per_host"),
+    "reader": ("full_text", "extract_concurrency", "browser"),
+}
+
+
+def _check_names(raw: dict[str, object], path: Path) -> None:
+    """A misspelt or misplaced setting is an error, not silently the default."""
+    for key, value in raw.items():
+        if key == "scrape":
+            rules = value if isinstance(value, list) else []
+            for i, rule in enumerate(rules):
+                unknown = sorted(set(rule) - set(ScrapeRule.__slots__)) if isinstance(rule, dict) else []
+                if unknown:
+                    raise ConfigError(f"{path} [[scrape]] #{i + 1}: unknown setting '{unknown[0]}'")
+        elif key in _SECTIONS and isinstance(value, dict):
+            for name in value:
+                if name not in _SECTIONS[key]:
+                    home = next((s for s, names in _SECTIONS.items() if name in names), None)
+                    hint = f" (it belongs in [{home}])" if home else ""
+                    raise ConfigError(f"{path} [{key}]: unknown setting '{name}'{hint}")
+        else:
+            home = next((s for s, names in _SECTIONS.items() if key in names), None)
+            hint = f" (it belongs in [{home}])" if home else ""
+            raise ConfigError(f"{path}: unknown setting '{key}'{hint}")
+
+
 def load_config(path: Path | None = None) -> Config:
     """Read the config file; a missing file means the defaults."""
     path = path or config_path()
@@ -116,6 +143,7 @@ def load_config(path: Path | None = None) -> Config:
         return Config()
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+    _check_names(raw, path)
     cfg = Config()
     net = raw.get("network", {})
     where = f"{path} [network]"

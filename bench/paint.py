@@ -69,7 +69,66 @@ def vm_hwm(pid: int) -> float:
     return 0.0
 
 
+def during_refresh(db: str, stories: int, presses: int) -> dict[str, object]:
+    """The reader (not offline, its config from XDG_CONFIG_HOME) on `db`: press R, then j every ~50 ms while the
+    refresh runs, timing each key to the first byte of the reply; then wait until `stories` are in the store.
+
+    The list must already hold stories: on an empty list j repaints nothing, and the next progress frame would be
+    timed as its reply.
+    """
+    import sqlite3
+
+    from newsreader.store import Store
+
+    store = Store(db)
+    marker = store.headlines(limit=1)[0].title[:18].encode()
+    store.close()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(LINES)}
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(sys.executable, [sys.executable, "-m", "newsreader", "--db", db], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+    con = sqlite3.connect(db, timeout=10)
+    try:
+        read_until(fd, lambda b: marker in b, 60)
+        drain(fd)
+        os.write(fd, b"R")
+        start = time.perf_counter()
+        latencies = []
+        for _ in range(presses):
+            drain(fd, limit=0.5, quiet=0.05)
+            sent = time.perf_counter()
+            os.write(fd, b"j")
+            got, first = read_until(fd, lambda b: len(b) > 0, 1.0)
+            if got:
+                latencies.append((first - sent) * 1000)
+            if con.execute("SELECT count(*) FROM stories").fetchone()[0] >= stories:
+                break  # the refresh is done: later keys would not be "during" it
+        end = start + 120
+        while con.execute("SELECT count(*) FROM stories").fetchone()[0] < stories and time.perf_counter() < end:
+            time.sleep(0.05)
+        done = time.perf_counter() - start
+        os.write(fd, b"q")
+        drain(fd)
+    finally:
+        con.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    return {
+        "refresh_s": done,
+        "keys": len(latencies),
+        "median_ms": statistics.median(latencies) if latencies else None,
+        "p95_ms": sorted(latencies)[int(len(latencies) * 0.95)] if latencies else None,
+    }
+
+
 def main() -> None:
+    if "--refresh" in sys.argv:  # python -m bench.paint DB --refresh STORIES PRESSES
+        at = sys.argv.index("--refresh")
+        print(json.dumps(during_refresh(sys.argv[1], int(sys.argv[at + 1]), int(sys.argv[at + 2]))))
+        return
     db = sys.argv[1]
     browse = "--browse" in sys.argv
     from newsreader.store import Store

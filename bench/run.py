@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bench.corpus import WORDS, write_corpus
 from bench.extract_quality import table as extract_quality_table
@@ -75,20 +76,22 @@ def timed(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple
     return got["wall_s"], got["max_rss_mb"], got["tree_peak_mb"]
 
 
-def reader_env(home: Path) -> dict[str, str]:
+def reader_env(home: Path, config_extra: str = "") -> dict[str, str]:
     env = dict(os.environ)
     for var in ("DATA", "CONFIG", "CACHE", "STATE"):
         env[f"XDG_{var}_HOME"] = str(home / var.lower())
     config = home / "config" / "newsreader" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     # One host serves every feed here, so the per-host limit is raised to the overall concurrency (as newsboat has none).
-    config.write_text(f"[network]\nconcurrency = {CONCURRENCY}\nper_host = {CONCURRENCY}\n", encoding="utf-8")
+    config.write_text(
+        f"[network]\nconcurrency = {CONCURRENCY}\nper_host = {CONCURRENCY}\n{config_extra}", encoding="utf-8"
+    )
     return env
 
 
-def reader_setup(home: Path, urls: Path) -> tuple[list[str], dict[str, str]]:
+def reader_setup(home: Path, urls: Path, config_extra: str = "") -> tuple[list[str], dict[str, str]]:
     """A fresh reader home subscribed to every URL; returns the refresh command and its environment."""
-    env = reader_env(home)
+    env = reader_env(home, config_extra)
     subprocess.run([*READER, "import", str(urls)], env=env, check=True, capture_output=True, timeout=300)
     return [*READER, "refresh", "--no-full-text"], env
 
@@ -194,7 +197,7 @@ def tui_refresh_row(tmp: Path, urls: Path, stories: int, runs: int) -> Row:
     durations = []
     for run in range(runs):
         home = tmp / f"tui-{run}"
-        _, env = reader_setup(home, urls)
+        _, env = reader_setup(home, urls, "[reader]\nfull_text = false\n")  # the TUI has no --no-full-text
         db = home / "data" / "newsreader" / "newsreader.db"
         with Store(db) as store:
             old = store.add_source("http://old.test/feed", title="Old", full_text=False)
@@ -205,21 +208,7 @@ def tui_refresh_row(tmp: Path, urls: Path, stories: int, runs: int) -> Row:
                 [Story(key=str(i), title=f"Old story {i}", published=start - timedelta(hours=i)) for i in range(300)],
             )
             store.record_refresh(old.id, backoff_until=datetime(2999, 1, 1, tzinfo=UTC))  # never fetched
-        (home / "config" / "newsreader" / "config.toml").write_text(
-            f"[network]\nconcurrency = {CONCURRENCY}\nper_host = {CONCURRENCY}\n[reader]\nfull_text = false\n",
-            encoding="utf-8",
-        )
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.paint", str(db), "--refresh", str(stories + 300), "200"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(out.stderr[-600:])
-        got = json.loads(out.stdout.strip().splitlines()[-1])
+        got = paint(db, "--refresh", str(stories + 300), "200", env=env)
         if got["median_ms"] is not None:
             row.values.append(float(got["median_ms"]))
             row.note = f"p95 {got['p95_ms']:.0f} ms over {got['keys']} keys in the last run"
@@ -276,10 +265,11 @@ def cached_store(out: Path, total: int, sources: int) -> Path:
     return path
 
 
-def paint(db: Path, *extra: str) -> dict[str, object]:
-    t0 = time.time()
+def paint(db: Path, *extra: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """`python -m bench.paint DB EXTRA...` in a process of its own; its JSON answer."""
     out = subprocess.run(
-        [sys.executable, "-m", "bench.paint", str(db), repr(t0), *extra],
+        [sys.executable, "-m", "bench.paint", str(db), *extra],
+        env=env,
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -298,14 +288,14 @@ def ui_rows(out: Path, runs: int, small: int, large: int, one_source: int, press
     small_db, large_db = cached_store(out, small, 10), cached_store(out, large, 100)
     one_db = cached_store(out, one_source, 1)
     for _ in range(runs):
-        start_small.values.append(float(paint(small_db)["first_paint_s"]))  # type: ignore[arg-type]
-        start_large.values.append(float(paint(large_db)["first_paint_s"]))  # type: ignore[arg-type]
+        start_small.values.append(float(paint(small_db)["first_paint_s"]))
+        start_large.values.append(float(paint(large_db)["first_paint_s"]))
     browse = paint(large_db, "--browse", "--presses", str(presses))
-    memory.values.append(float(browse["peak_rss_mb"]))  # type: ignore[arg-type]
+    memory.values.append(float(browse["peak_rss_mb"]))
     for _ in range(max(1, runs // 2)):
         one = paint(one_db, "--browse", "--source-title", "Source 000", "--presses", str(presses))
-        keys.values.append(float(one["key_to_repaint_ms"]["median"]))  # type: ignore[index]
-        keys.note = f"p95 {one['key_to_repaint_ms']['p95']:.1f} ms; keys with no repaint: {one['keys_without_repaint']}"  # type: ignore[index]
+        keys.values.append(float(one["key_to_repaint_ms"]["median"]))
+        keys.note = f"p95 {one['key_to_repaint_ms']['p95']:.1f} ms; keys with no repaint: {one['keys_without_repaint']}"
     growth = statistics.median(start_large.values) / statistics.median(start_small.values) - 1
     start_large.passed = statistics.median(start_large.values) < 0.6 and growth < 0.2
     start_large.note = f"{growth:+.0%} over {small:,}"

@@ -8,7 +8,7 @@ import gc
 import json
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,13 +66,14 @@ def _config(args: argparse.Namespace) -> Config:
         raise CliError(f"bad config file: {exc}") from None
 
 
-async def _with_refresher(args: argparse.Namespace, work: Any, pool_for: int = 0) -> Any:
+async def _with_refresher(args: argparse.Namespace, work: Any, pool_for: Callable[[Store], int] | None = None) -> Any:
+    """Run `work(refresher)` over one open store; `pool_for(store)` sources may get worker processes."""
     from newsreader.fetch import Fetcher
     from newsreader.refresh import Refresher, worker_pool
 
     config = _config(args)
     store = _open_store(args)
-    executor = worker_pool(pool_for)
+    executor = worker_pool(pool_for(store)) if pool_for else None
     try:
         async with Fetcher(config.network) as fetcher:
             return await work(Refresher(store, fetcher, config, executor=executor))
@@ -163,9 +164,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         r.on_outcome = report
         return await r.refresh_all(sources, full_text=not args.no_full_text)
 
-    with _open_store(args) as store:
-        count = len(args.urls) if args.urls else len(store.sources())
-    outcomes = asyncio.run(_with_refresher(args, work, pool_for=count))
+    def sources_to_refresh(store: Store) -> int:
+        return len(args.urls) if args.urls else len(store.sources())
+
+    outcomes = asyncio.run(_with_refresher(args, work, pool_for=sources_to_refresh))
     if args.json:
         _print_json([o.to_json() for o in outcomes])
     elif not outcomes:

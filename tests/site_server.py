@@ -6,11 +6,26 @@ import functools
 import http.server
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KZ_SITE = FIXTURES / "kz-news-site"
 KZ_BASE = "http://news.example"
+
+
+@contextmanager
+def serving(server: http.server.HTTPServer) -> Iterator[str]:
+    """Serve `server` (bound to 127.0.0.1) from a thread; yields its base URL; stopped and joined at the end."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from newsreader.model import Story
 from newsreader.store import Store
+from tests.site_server import serving
 
 FEEDS, ITEMS = 60, 20
 
@@ -48,13 +48,8 @@ class _Server(http.server.ThreadingHTTPServer):
 
 @pytest.fixture
 def slow_server() -> Iterator[str]:
-    server = _Server(("127.0.0.1", 0), SlowFeeds)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(_Server(("127.0.0.1", 0), SlowFeeds)) as base:
+        yield base
 
 
 def env_for(tmp_path: Path) -> dict[str, str]:

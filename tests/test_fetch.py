@@ -15,6 +15,7 @@ import pytest
 
 from newsreader.config import NetworkConfig
 from newsreader.fetch import MAX_BACKOFF, Fetcher, FetchError, Response, retry_after
+from tests.site_server import serving
 
 NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
 
@@ -145,12 +146,8 @@ class Counting(http.server.BaseHTTPRequestHandler):
 def counting() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(server) as base:
+        yield base
 
 
 def test_per_host_concurrency_is_bounded(counting: str) -> None:

@@ -57,7 +57,9 @@ CONTROLS = rss(
 )
 MARKUP = rss(item("[bold]x[/] [link=file:///etc/passwd]y[/link] [/]", "http://evil.test/m", "m1"))
 BIDI = rss(item("Invoice \u202egpj.exe\u202c \u2066isolated\u2069 \u200bzero", "http://evil.test/b", "b1"))
-SHELL = rss(item("$(touch /tmp/newsreader-pwned) `id` ; rm -rf ~", "http://evil.test/a;touch%20/tmp/x", "s1"))
+SHELL = rss(
+    item("$(touch /tmp/newsreader-pwned) `id` ; rm -rf ~", "http://evil.test/a;touch%20/tmp/newsreader-pwned-too", "s1")
+)
 MALFORMED = (
     b'<rss version="2.0"><channel><title>Broken</title><item><title>Survivor</title><link>http://x.test/1</link>'
     b"<guid>s1</guid></item><item><title>Half <b>done</title><link>http://x.test/2</link><guid>s2</guid></item>"

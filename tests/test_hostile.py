@@ -267,8 +267,8 @@ def test_shell_metacharacters_never_reach_a_shell(
         if record.exists() and record.read_text():
             break
         asyncio.run(asyncio.sleep(0.05))
-    assert json.loads(record.read_text()) == [str(record), "http://evil.test/a;touch%20/tmp/x"]
-    assert not Path("/tmp/x").exists() and not Path("/tmp/newsreader-pwned").exists()
+    assert json.loads(record.read_text()) == [str(record), "http://evil.test/a;touch%20/tmp/newsreader-pwned-too"]
+    assert not Path("/tmp/newsreader-pwned-too").exists() and not Path("/tmp/newsreader-pwned").exists()
     for refused in ("javascript:alert(1)", "file:///etc/passwd", "data:text/html,hi", "ftp://x.test/", "//x.test/a"):
         assert open_in_browser(refused, browser) is False
 

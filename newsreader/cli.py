@@ -13,8 +13,17 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsreader import __version__, safe
-from newsreader.config import Config, ConfigError, config_path, data_dir, db_path, downloads_dir, load_config
+from newsreader import __version__, logs, safe
+from newsreader.config import (
+    Config,
+    ConfigError,
+    config_path,
+    data_dir,
+    db_path,
+    downloads_dir,
+    load_config,
+    log_path,
+)
 from newsreader.model import Story
 
 if TYPE_CHECKING:
@@ -272,6 +281,7 @@ def cmd_headlines(args: argparse.Namespace) -> int:
 
 
 def cmd_article(args: argparse.Namespace) -> int:
+    from newsreader.extract import ExtractError
     from newsreader.fetch import Fetcher, FetchError
     from newsreader.refresh import article_of
 
@@ -283,7 +293,7 @@ def cmd_article(args: argparse.Namespace) -> int:
 
     try:
         article = asyncio.run(work())
-    except FetchError as exc:
+    except (FetchError, ExtractError) as exc:  # an ExtractError is in the log file whole, with its traceback
         raise CliError(f"{args.url}: {exc}") from None
     if args.json:
         _print_json(article.to_json())
@@ -432,6 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", run_tui)
+    logs.setup(log_path())
     try:
         return int(func(args))
     except CliError as exc:

@@ -66,6 +66,11 @@ def downloads_dir() -> Path:
     return Path(_dirs().user_downloads_dir)
 
 
+def log_path() -> Path:
+    """The log file: failures kept whole, with tracebacks (the screen shows them in one line)."""
+    return cache_dir() / "newsreader.log"
+
+
 def db_path() -> Path:
     return data_dir() / "newsreader.db"
 

@@ -17,10 +17,12 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any, TypeVar
 
+from newsreader import logs
 from newsreader.config import Config
-from newsreader.extract import extract_article
+from newsreader.extract import ExtractError, extract_article
 from newsreader.fetch import ACCEPT_PAGE, Fetcher, FetchError, Response
 from newsreader.model import Article, ScrapeRule, Source, Story
 from newsreader.sources.discover import find_feeds, sniff
@@ -48,7 +50,7 @@ def worker_pool(sources: int) -> ProcessPoolExecutor | None:
     context.set_forkserver_preload(["newsreader.refresh"])
     _start_resource_tracker()
     return ProcessPoolExecutor(
-        max_workers=min(2, cores), mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+        max_workers=min(2, cores), mp_context=context, initializer=_worker_init, initargs=(os.getpid(), logs.current())
     )
 
 
@@ -69,12 +71,15 @@ def _start_resource_tracker() -> None:
         sys.stderr = captured
 
 
-def _worker_init(parent: int) -> None:
-    """In a pool worker: say nothing on stderr (the TUI draws there; failures come back as exceptions), and
-    leave when the process that started it is gone (killed with SIGKILL, it cannot say so)."""
+def _worker_init(parent: int, log: Path | None = None) -> None:
+    """In a pool worker: say nothing on stderr (the TUI draws there; failures come back as exceptions, and are
+    logged to the parent's log file), and leave when the process that started it is gone (killed with SIGKILL,
+    it cannot say so)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
+    if log is not None:
+        logs.setup(log, rotate=False)
 
     def watch() -> None:
         while True:
@@ -332,7 +337,7 @@ class Refresher:
         try:
             resp = await self.fetcher.get(story.url, accept=ACCEPT_PAGE)
             article = await self._cpu(extract_article, resp.content, resp.url, resp.content_type)
-        except FetchError as exc:
+        except (FetchError, ExtractError) as exc:  # an ExtractError is logged, with its traceback, where raised
             await self._write(self.store.save_article, story.id, None, str(exc))
             return None, str(exc)
         await self._write(self.store.save_article, story.id, article)
@@ -447,5 +452,10 @@ def load_demo(store: Store) -> Source:
         name = story.url.rsplit("/", 1)[-1]
         page = pages.joinpath(name)
         if story.id is not None and page.is_file():
-            store.save_article(story.id, extract_article(page.read_bytes(), story.url, "text/html; charset=utf-8"))
+            try:
+                article = extract_article(page.read_bytes(), story.url, "text/html; charset=utf-8")
+            except ExtractError as exc:  # logged where raised; the story shows its feed text and says why
+                store.save_article(story.id, None, str(exc))
+            else:
+                store.save_article(story.id, article)
     return store.source(DEMO_URL) or source

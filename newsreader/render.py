@@ -17,6 +17,12 @@ from newsreader.model import Article, Related, Story
 
 WORDS_PER_MINUTE = 230
 _MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
+
+
+def images_as_links(markdown: str) -> str:
+    """The body's pictures (`![alt](src)`) as links the reader can open: a terminal shows no picture (yet)."""
+    return _MD_IMAGE.sub(lambda m: f"[Image: {m.group(1) or 'picture'}]({m.group(2)})", markdown)
 
 
 @dataclass(slots=True)
@@ -77,7 +83,7 @@ def present(story: Story) -> Presented:
         url=safe.url(story.url),
         caption=safe.line(article.image.caption) if article and article.image else "",
         image_url=safe.url(article.image.url) if article and article.image else "",
-        body=safe.block(body),
+        body=safe.block(images_as_links(body)),
         links=[safe.url(u) for u in links],
         related=[Related(safe.line(r.title), safe.url(r.url)) for r in (article.related if article else [])],
         note=safe.line(note),

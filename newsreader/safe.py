@@ -116,6 +116,23 @@ def block(text: object) -> str:
     return clean(text, multiline=True)
 
 
+# In a whole document only 7-bit sequences go whole, and only when ended within a line: an 8-bit C1 byte in a page
+# is nearly always mis-decoded text (U+009D in "windows-1252" read as Latin-1), and as the start of an OSC string
+# it swallowed the rest of the page (measured: real pages came back with no body).
+_DOC_SEQUENCES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[\]PX^_][^\x07\x1b\n]{0,4096}(?:\x07|\x1b\\)|\x1b[ -/]*[0-~]?"
+)
+
+
+def document(text: object) -> str:
+    """A whole untrusted document (a page before it is parsed): escape sequences and control characters removed,
+    nothing else; line breaks and tabs kept. What is taken from it is made safe again on its way to a screen."""
+    s = text if isinstance(text, str) else str(text)
+    if not _UNSAFE_BLOCK.search(s):
+        return s
+    return _UNSAFE_BLOCK.sub("", _DOC_SEQUENCES.sub("", _BREAKS.sub("\n", s.replace("\r\n", "\n"))))
+
+
 SAFE_SCHEMES = frozenset({"http", "https"})
 
 

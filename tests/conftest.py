@@ -20,6 +20,12 @@ time.tzset()
 FIXED_NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _own_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's log file (and cache) in its own tmp_path, never the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     s = Store(tmp_path / "data" / "newsreader.db")

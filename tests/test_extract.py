@@ -108,12 +108,13 @@ def test_byline_in_a_span_and_caption_in_a_paragraph() -> None:
     assert a.image is not None
     assert (a.image.url, a.image.caption) == ("https://cdn.aktau.example/seals.jpg", "Photo: Caspian Seal Project")
     paras = a.text.split("\n\n")
-    assert len(paras) == 3
-    # An image inside the text stays, as a link.
+    assert len(paras) == 4
+    # An image inside the text stays, as a link after the paragraph it stands in.
     assert paras[1] == (
         "The aerial survey, flown in February over the northern Caspian, found about 160,000 pups. "
-        "[Image: Survey map](https://aktau.example/img/survey-map.png) Scientists said mild weather helped."
+        "Scientists said mild weather helped."
     )
+    assert paras[2] == "![Survey map](https://aktau.example/img/survey-map.png)"
     for junk in ("By Gulnara", "cookies", "Advertisement", "Photo:", "About"):
         assert junk not in a.text
 
@@ -226,9 +227,13 @@ def test_layout_table_page_without_h1() -> None:
     Residents are asked to move livestock and vehicles to higher ground.</td></tr></table></body></html>"""
     a = extract_article(html, "https://uralsk.example/n.php?id=5513")
     assert (a.title, a.site) == ("Flood warning on the Ural river", "Regional News")
-    assert a.text.split("\n\n") == [
-        "Emergency officials in Uralsk warned residents of the low-lying districts that the river could burst its banks.",
-        "The water level rose by forty centimetres overnight after heavy rain upstream, the hydrological service said.",
-        "Sandbags are being handed out at three points in the city, and riverside schools will teach from home.",
-        "Residents are asked to move livestock and vehicles to higher ground.",
-    ]
+    # The text cell alone: the menu cell and the headline left out. trafilatura joins a cell's lines into one
+    # paragraph (unwrapping such tables before it reads them cost real pages more than it gained: BENCHMARKS-extract).
+    assert a.text == " ".join(
+        [
+            "Emergency officials in Uralsk warned residents of the low-lying districts that the river could burst its banks.",
+            "The water level rose by forty centimetres overnight after heavy rain upstream, the hydrological service said.",
+            "Sandbags are being handed out at three points in the city, and riverside schools will teach from home.",
+            "Residents are asked to move livestock and vehicles to higher ground.",
+        ]
+    )

@@ -143,3 +143,11 @@ def test_file_names_fit_a_file_system_in_bytes() -> None:
     assert safe.filename("../../.ssh/authorized_keys") == "ssh_authorized_keys"
     assert safe.filename("e\u0301te\u0301") == "été"  # composed, not a mark replaced by "_"
     assert safe.filename("\x1b]52;c;x\x07") == "story"
+
+
+def test_document_drops_escapes_but_a_stray_c1_byte_does_not_swallow_the_page() -> None:
+    # U+009D (an 8-bit OSC introducer) turns up in mis-decoded pages; as a sequence start it ate the whole body.
+    page = "<p>caf\x9d menu</p>\n<p>\x1b]52;c;cHduZWQ=\x07second \x1b[31mred\x1b[0m</p>\n<p>third\x1b]2;title</p>"
+    out = safe.document(page)
+    assert out == "<p>caf menu</p>\n<p>second red</p>\n<p>third2;title</p>"
+    assert not any(ch in out for ch in "\x1b\x07\x9d")

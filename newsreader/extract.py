@@ -486,24 +486,37 @@ def _body(tree: Any, url: str, apart: _Apart, lead_image: str = "") -> str:
     return "\n\n".join(_with_images(tree, kept or found, url, lead_image))
 
 
-TEXT_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "td"})
+TEXT_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
+IMAGE_KEY = 60  # characters of a block's words that place a picture: enough to tell paragraphs apart
+
+
+def _start_key(node: Any) -> str:
+    """The first words of an element's text, as _plain_key makes them (without reading all of a long element)."""
+    parts: list[str] = []
+    size = 0
+    for piece in node.itertext():
+        parts.append(piece)
+        size += len(piece)
+        if size > 4 * IMAGE_KEY:
+            break
+    return _plain_key("".join(parts))[:IMAGE_KEY]
 
 
 def _with_images(tree: Any, blocks: list[str], url: str, lead_image: str) -> list[str]:
-    """The body's pictures put back where they stand, each as a link after the block it follows on the page.
+    """The body's pictures put back where they stand, each after the block it follows on the page.
 
     trafilatura reads the text without them (with them it picks other blocks on some pages); a picture counts as
     the story's only when body text comes both before and after it on the page, and the lead photo is shown apart.
     """
     if not blocks or not tree.xpath("//body//img[@src]"):
         return blocks
-    index = {_plain_key(b): i for i, b in enumerate(blocks)}
+    index = {_plain_key(b)[:IMAGE_KEY]: i for i, b in enumerate(blocks)}
     after: dict[int, list[str]] = {}
     last: int | None = None
     waiting: list[str] = []
     for node in tree.iter("img", *TEXT_BLOCKS):
         if node.tag != "img":
-            i = index.get(_plain_key(_text(node)))
+            i = index.get(_start_key(node))
             if i is not None:
                 if last is not None and waiting:
                     after.setdefault(last, []).extend(waiting)

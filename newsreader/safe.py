@@ -128,9 +128,11 @@ def document(text: object) -> str:
     """A whole untrusted document (a page before it is parsed): escape sequences and control characters removed,
     nothing else; line breaks and tabs kept. What is taken from it is made safe again on its way to a screen."""
     s = text if isinstance(text, str) else str(text)
+    if "\r" in s:  # Windows line ends: common in pages, and the only "control" most of them have
+        s = s.replace("\r\n", "\n").replace("\r", "\n")
     if not _UNSAFE_BLOCK.search(s):
         return s
-    return _UNSAFE_BLOCK.sub("", _DOC_SEQUENCES.sub("", _BREAKS.sub("\n", s.replace("\r\n", "\n"))))
+    return _UNSAFE_BLOCK.sub("", _DOC_SEQUENCES.sub("", _BREAKS.sub("\n", s)))
 
 
 SAFE_SCHEMES = frozenset({"http", "https"})

@@ -1,7 +1,17 @@
 """A news listing page -> its headlines, by a generic heuristic or a per-site rule (CSS selectors).
 
-The heuristic: headlines are repeated link blocks of one shape whose targets are same-site article pages.
-Navigation, header, footer, asides, forms and links to sections, tags and about pages are never headlines.
+The heuristic: headlines are repeated blocks of one shape, each holding a link to one same-site story page.
+A link's block (its *item*) is its widest ancestor that links to no other story. Items are grouped two ways: by
+the item's own place in the page (tag and class of it, its parent and grandparent: siblings in one list or grid,
+whatever their insides) and by the link's shape (so a lead story in a box of its own joins the grid it heads).
+A group of three or more story-like links with titles of a few words is a headline list.
+
+An item's title is its linked heading (or element classed as a title), not the whole text of a card link; an item
+whose only link is empty (an icon, an overlay: `<a aria-label>`) takes its heading, else the link's aria-label,
+title or image alt. Navigation, header, footer, asides, forms, pagination and links to sections, tags and
+about pages are never headlines. Dates come from `<time datetime>`, schema.org `itemprop`, hAtom (`.published`,
+`.updated`, `abbr[title]`); bylines from `itemprop=author`, hAtom/microformats (`.author .fn`), `rel=author` and
+`.byline`. A date keeps the page's own offset.
 """
 
 from __future__ import annotations
@@ -9,8 +19,8 @@ from __future__ import annotations
 import re
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
@@ -30,23 +40,60 @@ NOT_ARTICLE = re.compile(
     re.IGNORECASE,
 )
 CHROME_CLASS = re.compile(
-    r"(^|[-_ ])(nav|menu|footer|breadcrumbs?|popular|trending|most-read|share|social|cookie)([-_ ]|$)"
+    r"(^|[-_ ])(nav|menu|footer|breadcrumbs?|popular|trending|most-read|share|social|cookie|pagination|pager)"
+    r"([-_ ]|$)"
 )
+# Links that name a tag, a category, an author or the next page, whatever their path.
+NOT_STORY_REL = {"tag", "category", "author", "next", "prev", "previous"}
 MIN_GROUP = 3
 MIN_TITLE_CHARS = 12
 MIN_TITLE_WORDS = 3
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+HEADING_SEL = "h1, h2, h3, h4, h5, h6"
+TITLE_SEL = "[class*=title], [class*=headline], [class*=heading], [itemprop=headline]"
+TITLE_CLASS = re.compile(r"(^|[-_])(title|headline|heading)([-_]|$)", re.IGNORECASE)
 SUMMARY = "p, [class*=summary], [class*=excerpt], [class*=lead], [class*=dek], [class*=intro], [class*=teaser__text]"
 LONG_NUMBER = re.compile(r"\d{4,}")
+# Han, kana, hangul: a title in these scripts has few spaces, so two characters count as a word.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+STOP_TAGS = {"body", "html", "main", "section", "ul", "ol"}
+_READ_MORE = (
+    r"(read more|more|continue reading|read the (full )?(story|article|post)|weiterlesen|mehr|lire la suite|"
+    r"leer más|leggi tutto|lees meer|läs mer|czytaj dalej|подробнее|читать далее|читать дальше|далее|"
+    r"阅读全文|阅读更多|查看全文|続きを読む|더 보기)"
+)
+READ_MORE = re.compile(rf"^{_READ_MORE}\b", re.IGNORECASE)
+# A teaser that ends in "Continue reading TITLE" (Twenty Twenty-One) or "Read more …".
+READ_MORE_TAIL = re.compile(rf"\W*{_READ_MORE}\W*$", re.IGNORECASE)
+
+# ISO 8601 and its common relatives ("2024-05-16 09:30:00 +0800 CST", Hugo's default), offset kept.
+DATE = re.compile(
+    r"\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?",
+    re.IGNORECASE,
+)
+TIME_SEL = (
+    "time, abbr[title], span[title], [itemprop=datePublished], [itemprop=dateModified], [itemprop=dateCreated], "
+    ".published, .updated, .dt-published, .dt-updated"
+)
+UPDATED_CLASS = re.compile(r"(^|[-_ ])(updated|modified|dt-updated)([-_ ]|$)", re.IGNORECASE)
+PUBLISHED_CLASS = re.compile(r"(^|[-_ ])(published|dt-published)([-_ ]|$)", re.IGNORECASE)
+AUTHOR_SEL = "[itemprop=author], .author .fn, .vcard .fn, .p-author, [rel~=author], .byline"
+AUTHOR_CLASS = re.compile(r"(^|[-_ ])(author|authors|author-name|byline)([-_ ]|$)", re.IGNORECASE)
+BY_PREFIX = re.compile(
+    r"^(posted\s+by|written\s+by|geschrieben\s+von|by|von|par|por|di|door|av|автор|от)\s*[:：]?\s+", re.IGNORECASE
+)
+MAX_AUTHOR_CHARS = 80
 
 
 @dataclass(slots=True)
-class _Link:
+class _Item:
+    """One headline block: the story it links to, where it is, and the shapes it is grouped by."""
+
     order: int
     node: LexborNode
     url: str
-    title: str
-    signature: str
+    anchors: list[LexborNode] = field(default_factory=list)
+    title: str = ""
 
 
 def rule_for(url: str, rules: list[ScrapeRule]) -> ScrapeRule | None:
@@ -63,14 +110,32 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def _text(node: LexborNode) -> str:
+    return _clean(node.text(separator=" "))
+
+
+def _words(title: str) -> int:
+    cjk = len(CJK.findall(title))
+    return len(CJK.sub(" ", title).split()) + cjk // 2
+
+
+def _weight(title: str) -> int:
+    """A title's length in Latin-letter terms: a CJK character counts twice."""
+    return len(title) + len(CJK.findall(title))
+
+
 def _same_site(a: str, b: str) -> bool:
     ha, hb = (urlsplit(a).hostname or "").lower(), (urlsplit(b).hostname or "").lower()
     strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
     return strip(ha) == strip(hb)
 
 
+def _resolve(anchor: LexborNode, page_url: str) -> str:
+    return urldefrag(urljoin(page_url, (anchor.attributes.get("href") or "").strip()))[0]
+
+
 def _signature(node: LexborNode, depth: int = 3) -> str:
-    """The shape of a link's place in the page: its and its ancestors' tags and first classes.
+    """The shape of a node's place in the page: its and its ancestors' tags and first classes.
 
     Heading levels and BEM modifiers are left out, so a lead story (h2.teaser--big) groups with the rest (h3.teaser).
     """
@@ -100,13 +165,13 @@ def _article_like(url: str) -> bool:
     return len(words) >= 3 or bool(LONG_NUMBER.search(path)) or len(segments) >= 3 or bool(urlsplit(url).query)
 
 
-def _good_group(group: list[_Link]) -> bool:
+def _good_group(items: list[_Item]) -> bool:
     """Repeated headlines: 3+ distinct targets, mostly story-like URLs, titles of a few words."""
-    urls = {link.url for link in group}
+    urls = {item.url for item in items}
     if len(urls) < MIN_GROUP:
         return False
     story_like = sum(_article_like(u) for u in urls) / len(urls)
-    words = statistics.median(len(link.title.split()) for link in group)
+    words = statistics.median(_words(item.title) for item in items)
     return story_like >= 0.5 and words >= MIN_TITLE_WORDS
 
 
@@ -137,79 +202,262 @@ def _in_chrome(node: LexborNode) -> bool:
     return False
 
 
-def _title_of(anchor: LexborNode) -> str:
-    title = _clean(anchor.text(separator=" "))
-    if not title:
-        title = _clean(anchor.attributes.get("title"))
-    if not title:
+def _within(node: LexborNode, ancestor: LexborNode) -> bool:
+    current: LexborNode | None = node
+    while current is not None:
+        if current.mem_id == ancestor.mem_id:
+            return True
+        current = current.parent
+    return False
+
+
+def _descendants(node: LexborNode, selector: str) -> list[LexborNode]:
+    """Matches of `selector` in node, node itself first when it matches."""
+    found = list(node.css(selector))
+    # (LexborNode.css_matches is true when anything inside matches, so ask the parent which children match.)
+    parent = node.parent
+    if parent is not None and any(n.mem_id == node.mem_id for n in parent.css(selector)):
+        found.insert(0, node)
+    return found
+
+
+def _linked_text(heading: LexborNode, anchors: list[LexborNode]) -> str | None:
+    """A heading's title when it is linked to the item's story: the link's text inside it, else its own text."""
+    ids = {a.mem_id for a in anchors}
+    for inner in heading.css("a[href]"):
+        if inner.mem_id in ids:
+            return _text(inner) or _text(heading)
+    if any(_within(heading, a) for a in anchors):
+        return _text(heading)
+    return None
+
+
+def _meaningful(text: str) -> bool:
+    return _weight(text) >= MIN_TITLE_CHARS and not READ_MORE.match(text)
+
+
+def _title_of(item: _Item) -> str:
+    """The headline of an item: its linked heading or title element, the link's text, an unlinked heading, or
+    (for an empty link) the link's aria-label, title or image alt."""
+    headings = _descendants(item.node, HEADING_SEL)
+    titled = [n for n in _descendants(item.node, TITLE_SEL) if _titled(n)]
+    for node in [*headings, *titled]:
+        text = _linked_text(node, item.anchors)
+        if text:
+            return text
+    for anchor in item.anchors:
+        text = _text(anchor)
+        if _meaningful(text):
+            return text
+    for node in [*headings, *titled]:
+        text = _text(node)
+        if text:
+            return text
+    for anchor in item.anchors:
+        for name in ("aria-label", "title"):
+            text = _clean(anchor.attributes.get(name))
+            if text:
+                return text
+    for anchor in item.anchors:
         img = anchor.css_first("img[alt]")
-        title = _clean(img.attributes.get("alt")) if img else ""
-    return title
+        text = _clean(img.attributes.get("alt")) if img else ""
+        if text:
+            return text
+    return next((t for t in (_text(a) for a in item.anchors) if t), "")
 
 
-def _candidates(tree: LexborHTMLParser, page_url: str) -> list[_Link]:
-    links = []
-    for order, anchor in enumerate(tree.css("a[href]")):
-        href = (anchor.attributes.get("href") or "").strip()
-        url = urldefrag(urljoin(page_url, href))[0]
-        if not url.startswith(("http://", "https://")) or not _same_site(url, page_url):
+def _titled(node: LexborNode) -> bool:
+    if node.attributes.get("itemprop") == "headline":
+        return True
+    return any(TITLE_CLASS.search(c) for c in (node.attributes.get("class") or "").split())
+
+
+def _owners(anchors: list[tuple[int, LexborNode, str]]) -> dict[int, set[str]]:
+    """For every element (by mem_id), the story URLs linked from inside it."""
+    owners: defaultdict[int, set[str]] = defaultdict(set)
+    for _, anchor, url in anchors:
+        if not url.startswith(("http://", "https://")) or not _story_url(url):
             continue
-        if url.rstrip("/") == page_url.rstrip("/") or NOT_ARTICLE.search(urlsplit(url).path or "/"):
-            continue
-        title = _title_of(anchor)
-        if len(title) < MIN_TITLE_CHARS or _in_chrome(anchor):
-            continue
-        links.append(_Link(order, anchor, url, title, _signature(anchor)))
-    return links
+        current: LexborNode | None = anchor
+        while current is not None:
+            owners[current.mem_id].add(url)
+            current = current.parent
+    return owners
 
 
-def _item_of(anchor: LexborNode, url: str, page_url: str) -> LexborNode:
+def _item_node(anchor: LexborNode, url: str, owners: dict[int, set[str]]) -> LexborNode:
     """The block that holds one headline: the widest ancestor with no link to another story."""
     item = anchor
     current = anchor.parent
-    while current is not None and current.tag not in ("body", "html", "main", "section", "ul", "ol"):
-        targets = {urldefrag(urljoin(page_url, a.attributes.get("href") or ""))[0] for a in current.css("a[href]")}
+    while current is not None and current.tag not in STOP_TAGS:
         # Links to the story's category or tags belong to its block; a link to another story ends it.
-        if any(_story_url(t) for t in targets - {url}):
+        if owners.get(current.mem_id, set()) - {url}:
             break
         item = current
         current = current.parent
     return item
 
 
+def _candidate(anchor: LexborNode, url: str, page_url: str) -> bool:
+    if not url.startswith(("http://", "https://")) or not _same_site(url, page_url):
+        return False
+    if url.rstrip("/") == page_url.rstrip("/") or NOT_ARTICLE.search(urlsplit(url).path or "/"):
+        return False
+    if NOT_STORY_REL & set((anchor.attributes.get("rel") or "").lower().split()):
+        return False
+    return not _in_chrome(anchor)
+
+
+def _items(tree: LexborHTMLParser, page_url: str) -> tuple[list[_Item], dict[int, list[str]]]:
+    """Every headline block with a title, in page order, and each one's link shapes (by item order)."""
+    anchors = [(order, a, _resolve(a, page_url)) for order, a in enumerate(tree.css("a[href]"))]
+    owners = _owners(anchors)
+    items: dict[int, _Item] = {}
+    link_shapes: defaultdict[int, list[str]] = defaultdict(list)
+    for order, anchor, url in anchors:
+        if not _candidate(anchor, url, page_url):
+            continue
+        node = _item_node(anchor, url, owners)
+        item = items.get(node.mem_id)
+        if item is None:
+            item = items[node.mem_id] = _Item(order, node, url)
+        item.anchors.append(anchor)
+        link_shapes[item.order].append(_signature(anchor))
+    found = []
+    for item in items.values():
+        item.title = _title_of(item)
+        if _weight(item.title) >= MIN_TITLE_CHARS:
+            found.append(item)
+    return found, link_shapes
+
+
+def _parse_when(value: str | None) -> datetime | None:
+    m = DATE.match(value or "")
+    if not m:
+        return None
+    year, month, day, hour, minute, second, offset = m.groups()
+    tz: timezone = UTC
+    if offset and offset.upper() != "Z":
+        digits = offset[1:].replace(":", "")
+        delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+        tz = timezone(-delta if offset[0] == "-" else delta)
+    try:
+        return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), tzinfo=tz)
+    except ValueError:  # 2025-13-45: not a date after all
+        return None
+
+
 def _when(node: LexborNode) -> datetime | None:
-    """A machine-readable time: datetime= or content= (schema.org), else the text if it is ISO 8601."""
-    for value in (node.attributes.get("datetime"), node.attributes.get("content"), node.text(strip=True)):
-        if not value:
-            continue
-        try:
-            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        return when if when.tzinfo else when.replace(tzinfo=UTC)
-    return None
-
-
-def _time_in(item: LexborNode) -> datetime | None:
-    for node in item.css("time[datetime], [itemprop=datePublished]"):
-        when = _when(node)
+    """A machine-readable time: datetime=, content= (schema.org), title= (hAtom's abbr), else the text."""
+    attrs = node.attributes
+    for value in (attrs.get("datetime"), attrs.get("content"), attrs.get("title"), node.text(strip=True)):
+        when = _parse_when(value)
         if when:
             return when
     return None
 
 
+def _times_in(item: LexborNode) -> tuple[datetime | None, datetime | None]:
+    """An item's published and updated times, from the first element of each kind that has one.
+
+    WordPress marks one <time> as both ("entry-date published updated"): it gives both.
+    """
+    published = updated = None
+    for node in _descendants(item, TIME_SEL):
+        prop = node.attributes.get("itemprop") or ""
+        classes = node.attributes.get("class") or ""
+        is_updated = prop == "dateModified" or bool(UPDATED_CLASS.search(classes))
+        is_published = not is_updated or prop == "datePublished" or bool(PUBLISHED_CLASS.search(classes))
+        if (published is not None or not is_published) and (updated is not None or not is_updated):
+            continue
+        when = _when(node)
+        if when is None:
+            continue
+        if is_updated and updated is None:
+            updated = when
+        if is_published and published is None:
+            published = when
+        if published and updated:
+            break
+    return published, updated
+
+
+def _author_name(node: LexborNode) -> list[str]:
+    """The names a byline element gives: schema.org's nested name, its links' texts, else its own text."""
+    inner = node.css("[itemprop=name], .fn, .p-name")
+    if inner:
+        names = [_text(n) for n in inner]
+    elif node.attributes.get("content"):
+        names = [_clean(node.attributes.get("content"))]
+    elif node.tag != "a" and node.css("a[href]"):
+        names = [_text(a) for a in node.css("a[href]")]
+    else:
+        names = [_text(node)]
+    return [n for n in (BY_PREFIX.sub("", name).strip(" ,;·|-–—") for name in names) if n]
+
+
+def _authors_in(item: LexborNode) -> list[str]:
+    nodes = _descendants(item, AUTHOR_SEL)
+    if not nodes:
+        nodes = [
+            n
+            for n in item.css("[class*=author], [class*=byline]")
+            if AUTHOR_CLASS.search(n.attributes.get("class") or "")
+        ]
+    authors: list[str] = []
+    for node in nodes:
+        for name in _author_name(node):
+            if len(name) <= MAX_AUTHOR_CHARS and not DATE.match(name) and name not in authors:
+                authors.append(name)
+        if authors:
+            break
+    return authors
+
+
 def _summary_in(item: LexborNode, title: str) -> str:
     for node in item.css(SUMMARY):
-        text = _clean(node.text(separator=" "))
-        # The item itself matches too when its class says "lead": a teaser never holds the title.
-        if len(text) > 30 and title not in text:
+        if node.css_first(HEADING_SEL):
+            continue  # a wrapper of the whole card (or of its header), not its teaser
+        text = _text(node)
+        if title in text:
+            # The item itself matches too when its class says "lead"; a teaser may end "Continue reading TITLE".
+            text = READ_MORE_TAIL.sub("", text.replace(title, "").strip())
+        if len(text) > 30:
             return text
     return ""
 
 
-def _story(anchor: LexborNode, url: str, title: str, page_url: str) -> Story:
-    item = _item_of(anchor, url, page_url)
-    return Story(key=url, title=title, url=url, published=_time_in(item), summary=_summary_in(item, title))
+def _story(item: _Item) -> Story:
+    published, updated = _times_in(item.node)
+    return Story(
+        key=item.url,
+        title=item.title,
+        url=item.url,
+        published=published,
+        updated=updated,
+        authors=_authors_in(item.node),
+        summary=_summary_in(item.node, item.title),
+    )
+
+
+def _heuristic(tree: LexborHTMLParser, url: str) -> list[Story]:
+    _strip_chrome(tree)
+    items, link_shapes = _items(tree, url)
+    groups: defaultdict[str, list[_Item]] = defaultdict(list)
+    for item in items:
+        groups["item " + _signature(item.node)].append(item)
+        for shape in dict.fromkeys(link_shapes[item.order]):
+            groups["link " + shape].append(item)
+    chosen = {item.order: item for group in groups.values() if _good_group(group) for item in group}
+    if not chosen:
+        # A page with few headlines: every link that looks like a story.
+        chosen = {i.order: i for i in items if _article_like(i.url) and _words(i.title) >= MIN_TITLE_WORDS}
+    stories: dict[str, Story] = {}
+    for order in sorted(chosen):
+        item = chosen[order]
+        if item.url not in stories:
+            stories[item.url] = _story(item)
+    return list(stories.values())
 
 
 def _select(node: LexborNode | LexborHTMLParser, selector: str) -> list[LexborNode]:
@@ -227,19 +475,22 @@ def _by_rule(tree: LexborHTMLParser, page_url: str, rule: ScrapeRule) -> list[St
         anchor = next((a for a in anchors if a.attributes.get("href")), None)
         if anchor is None:
             continue
-        url = urldefrag(urljoin(page_url, (anchor.attributes.get("href") or "").strip()))[0]
+        url = _resolve(anchor, page_url)
         title_nodes = _select(item, rule.title) if rule.title else [anchor]
-        title = _clean(title_nodes[0].text(separator=" ")) if title_nodes else ""
+        title = _text(title_nodes[0]) if title_nodes else ""
         if not url.startswith(("http://", "https://")) or not title or url in stories:
             continue
         time_nodes = _select(item, rule.time) if rule.time else []
         summary_nodes = _select(item, rule.summary) if rule.summary else []
+        published, updated = _times_in(item)
         stories[url] = Story(
             key=url,
             title=title,
             url=url,
-            published=_when(time_nodes[0]) if time_nodes else _time_in(item),
-            summary=_clean(summary_nodes[0].text(separator=" ")) if summary_nodes else "",
+            published=_when(time_nodes[0]) if time_nodes else published,
+            updated=updated,
+            authors=_authors_in(item),
+            summary=_text(summary_nodes[0]) if summary_nodes else "",
         )
     return list(stories.values())
 
@@ -252,17 +503,4 @@ def scrape_headlines(
     tree = LexborHTMLParser(text)
     if rule is not None:
         return _by_rule(tree, url, rule)
-    _strip_chrome(tree)
-    links = _candidates(tree, url)
-    groups: defaultdict[str, list[_Link]] = defaultdict(list)
-    for link in links:
-        groups[link.signature].append(link)
-    chosen = [link for group in groups.values() if _good_group(group) for link in group]
-    if not chosen:
-        # A page with few headlines: every link that looks like a story.
-        chosen = [link for link in links if _article_like(link.url) and len(link.title.split()) >= MIN_TITLE_WORDS]
-    stories: dict[str, Story] = {}
-    for link in sorted(chosen, key=lambda x: x.order):
-        if link.url not in stories:
-            stories[link.url] = _story(link.node, link.url, link.title, url)
-    return list(stories.values())
+    return _heuristic(tree, url)

@@ -82,7 +82,13 @@ AUTHOR_CLASS = re.compile(r"(^|[-_ ])(author|authors|author-name|byline)([-_ ]|$
 BY_PREFIX = re.compile(
     r"^(posted\s+by|written\s+by|geschrieben\s+von|by|von|par|por|di|door|av|автор|от)\s*[:：]?\s+", re.IGNORECASE
 )
+# "Ana Ruiz and Jan Ost", "Lea Brandt und Jan Ost", "A, B & C".
+AUTHOR_SPLIT = re.compile(r"\s*(?:,|&|;|\band\b|\bund\b|\bet\b|\bи\b)\s*", re.IGNORECASE)
 MAX_AUTHOR_CHARS = 80
+
+
+class ScrapeError(ValueError):
+    """A page that cannot be scraped as asked: not a page, or a site rule's selector this reader cannot use."""
 
 
 @dataclass(slots=True)
@@ -276,7 +282,7 @@ def _owners(anchors: list[tuple[int, LexborNode, str]]) -> dict[int, set[str]]:
     """For every element (by mem_id), the story URLs linked from inside it."""
     owners: defaultdict[int, set[str]] = defaultdict(set)
     for _, anchor, url in anchors:
-        if not url.startswith(("http://", "https://")) or not _story_url(url):
+        if not url.startswith(("http://", "https://")) or not _story_url(url) or _not_story_rel(anchor):
             continue
         current: LexborNode | None = anchor
         while current is not None:
@@ -303,9 +309,12 @@ def _candidate(anchor: LexborNode, url: str, page_url: str) -> bool:
         return False
     if url.rstrip("/") == page_url.rstrip("/") or NOT_ARTICLE.search(urlsplit(url).path or "/"):
         return False
-    if NOT_STORY_REL & set((anchor.attributes.get("rel") or "").lower().split()):
-        return False
-    return not _in_chrome(anchor)
+    return not _not_story_rel(anchor) and not _in_chrome(anchor)
+
+
+def _not_story_rel(anchor: LexborNode) -> bool:
+    """A link to a tag, a category, an author's profile or the next page (rel=...), whatever its path."""
+    return bool(NOT_STORY_REL & set((anchor.attributes.get("rel") or "").lower().split()))
 
 
 def _items(tree: LexborHTMLParser, page_url: str) -> tuple[list[_Item], dict[int, list[str]]]:
@@ -392,7 +401,7 @@ def _author_name(node: LexborNode) -> list[str]:
     elif node.tag != "a" and node.css("a[href]"):
         names = [_text(a) for a in node.css("a[href]")]
     else:
-        names = [_text(node)]
+        names = AUTHOR_SPLIT.split(BY_PREFIX.sub("", _text(node)))
     return [n for n in (BY_PREFIX.sub("", name).strip(" ,;·|-–—") for name in names) if n]
 
 
@@ -464,7 +473,7 @@ def _select(node: LexborNode | LexborHTMLParser, selector: str) -> list[LexborNo
     try:
         return list(node.css(selector))
     except SelectolaxError:
-        raise ValueError(f"scrape rule: {selector!r} is not a CSS selector this reader understands") from None
+        raise ScrapeError(f"scrape rule: {selector!r} is not a CSS selector this reader understands") from None
 
 
 def _by_rule(tree: LexborHTMLParser, page_url: str, rule: ScrapeRule) -> list[Story]:

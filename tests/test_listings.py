@@ -174,3 +174,18 @@ def test_headlines_scrape_of_something_not_a_page_says_so(site: SiteServer, caps
     assert code == 1 and out == ""
     assert "asked to scrape a page, but the server sent feed" in err
     assert err.startswith("newsreader: error: ")
+
+
+def test_short_slugs_and_numbered_nodes_are_stories_when_headings_say_so(
+    site: SiteServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    heads = headlines(capsys, site.url("short-slugs.html"))
+    assert [(h["title"], h["url"]) for h in heads] == [
+        ("The winter timetable starts on Monday", site.url("timetable/")),  # Ghost: one-word slugs
+        ("Work on the new pier is nearly done", site.url("new-pier/")),
+        ("Three days of fog and no crossings", site.url("fog/")),
+        ("Harbour master retires after forty years", site.url("node/7")),  # Drupal without path aliases
+        ("Café on the quay changes hands", site.url("node/6")),
+        ("Ticket machines take cards at last", site.url("node/5")),
+    ]
+    assert [h["author"] for h in heads[:3]] == ["Rosa Teal", "Sam Lind", None]

@@ -54,6 +54,8 @@ TITLE_SEL = "[class*=title], [class*=headline], [class*=heading], [itemprop=head
 TITLE_CLASS = re.compile(r"(^|[-_])(title|headline|heading)([-_]|$)", re.IGNORECASE)
 SUMMARY = "p, [class*=summary], [class*=excerpt], [class*=lead], [class*=dek], [class*=intro], [class*=teaser__text]"
 LONG_NUMBER = re.compile(r"\d{4,}")
+PAGE_FILE = re.compile(r"\.(html?|php|aspx?|jsp)$", re.IGNORECASE)
+MEDIA_FILE = re.compile(r"\.(jpe?g|png|gif|webp|avif|svg|pdf|mp3|mp4|webm|zip|gz)$", re.IGNORECASE)
 # Han, kana, hangul: a title in these scripts has few spaces, so two characters count as a word.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 STOP_TAGS = {"body", "html", "main", "section", "ul", "ol"}
@@ -100,6 +102,7 @@ class _Item:
     url: str
     anchors: list[LexborNode] = field(default_factory=list)
     title: str = ""
+    headed: bool = False  # the title is a heading (or title element) of the item
 
 
 def rule_for(url: str, rules: list[ScrapeRule]) -> ScrapeRule | None:
@@ -156,27 +159,43 @@ def _signature(node: LexborNode, depth: int = 3) -> str:
     return ">".join(reversed(parts))
 
 
-def _story_url(url: str) -> bool:
-    return _article_like(url) and not NOT_ARTICLE.search(urlsplit(url).path or "/")
-
-
 def _article_like(url: str) -> bool:
-    """Whether a URL names one story: a slug of several words, a number of 4+ digits, or a deep path."""
-    path = urlsplit(url).path
-    segments = [s for s in path.split("/") if s]
+    """Whether a URL surely names one story: a slug of several words, a number of 4+ digits, an id after a
+    section (/node/7), a deep path or a query (?p=11)."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
     if not segments:
         return False
-    last = segments[-1].rsplit(".", 1)[0] if "." in segments[-1] else segments[-1]
-    words = [w for w in re.split(r"[-_]+", last) if w]
-    return len(words) >= 3 or bool(LONG_NUMBER.search(path)) or len(segments) >= 3 or bool(urlsplit(url).query)
+    words = _slug_words(segments[-1])
+    numbered = len(segments) >= 2 and segments[-1].isdigit()
+    return words >= 3 or numbered or bool(LONG_NUMBER.search(parts.path)) or len(segments) >= 3 or bool(parts.query)
+
+
+def _maybe_story(url: str) -> bool:
+    """Whether a URL may name a story: also a slug of two words, a path under a section (/blog/firstpost/), or a
+    page file (/oldest.html). A list of these is headlines when its titles are."""
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if not segments:
+        return False
+    return _article_like(url) or len(segments) >= 2 or _slug_words(segments[-1]) >= 2 or bool(PAGE_FILE.search(url))
+
+
+def _slug_words(segment: str) -> int:
+    stem = segment.rsplit(".", 1)[0] if "." in segment else segment
+    return len([w for w in re.split(r"[-_+]+", stem) if w])
+
+
+def _media(url: str) -> bool:
+    return bool(MEDIA_FILE.search(urlsplit(url).path))
 
 
 def _good_group(items: list[_Item]) -> bool:
-    """Repeated headlines: 3+ distinct targets, mostly story-like URLs, titles of a few words."""
+    """Repeated headlines: 3+ distinct targets, mostly story-like (by URL, or titled by a heading), titles of a
+    few words."""
     urls = {item.url for item in items}
     if len(urls) < MIN_GROUP:
         return False
-    story_like = sum(_article_like(u) for u in urls) / len(urls)
+    story_like = statistics.mean(_maybe_story(item.url) or item.headed for item in items)
     words = statistics.median(_words(item.title) for item in items)
     return story_like >= 0.5 and words >= MIN_TITLE_WORDS
 
@@ -242,34 +261,25 @@ def _meaningful(text: str) -> bool:
     return _weight(text) >= MIN_TITLE_CHARS and not READ_MORE.match(text)
 
 
-def _title_of(item: _Item) -> str:
-    """The headline of an item: its linked heading or title element, the link's text, an unlinked heading, or
-    (for an empty link) the link's aria-label, title or image alt."""
+def _title_of(item: _Item) -> tuple[str, bool]:
+    """The headline of an item, and whether it is a heading: its linked heading or title element, the link's
+    text, an unlinked heading, or (for an empty link) the link's aria-label, title or image alt."""
     headings = _descendants(item.node, HEADING_SEL)
     titled = [n for n in _descendants(item.node, TITLE_SEL) if _titled(n)]
     for node in [*headings, *titled]:
         text = _linked_text(node, item.anchors)
         if text:
-            return text
+            return text, True
     for anchor in item.anchors:
         text = _text(anchor)
         if _meaningful(text):
-            return text
+            return text, False
     for node in [*headings, *titled]:
         text = _text(node)
         if text:
-            return text
-    for anchor in item.anchors:
-        for name in ("aria-label", "title"):
-            text = _clean(anchor.attributes.get(name))
-            if text:
-                return text
-    for anchor in item.anchors:
-        img = anchor.css_first("img[alt]")
-        text = _clean(img.attributes.get("alt")) if img else ""
-        if text:
-            return text
-    return next((t for t in (_text(a) for a in item.anchors) if t), "")
+            return text, True
+    labels = (_label(anchor) for anchor in item.anchors)
+    return next((text for text in labels if text), ""), False
 
 
 def _titled(node: LexborNode) -> bool:
@@ -278,17 +288,32 @@ def _titled(node: LexborNode) -> bool:
     return any(TITLE_CLASS.search(c) for c in (node.attributes.get("class") or "").split())
 
 
-def _owners(anchors: list[tuple[int, LexborNode, str]]) -> dict[int, set[str]]:
-    """For every element (by mem_id), the story URLs linked from inside it."""
+def _owners(anchors: list[tuple[int, LexborNode, str]], page_url: str) -> dict[int, set[str]]:
+    """For every element (by mem_id), the other stories linked from inside it.
+
+    A link names another story when it could be one (see _candidate) and its URL surely names a story or its text
+    reads like a headline (3+ words): a category's or a comment count's link does not end a story's block.
+    """
     owners: defaultdict[int, set[str]] = defaultdict(set)
     for _, anchor, url in anchors:
-        if not url.startswith(("http://", "https://")) or not _story_url(url) or _not_story_rel(anchor):
+        if not _candidate(anchor, url, page_url, chrome_too=True):
+            continue
+        if not _article_like(url) and _words(_label(anchor)) < MIN_TITLE_WORDS:
             continue
         current: LexborNode | None = anchor
         while current is not None:
             owners[current.mem_id].add(url)
             current = current.parent
     return owners
+
+
+def _label(anchor: LexborNode) -> str:
+    """What a link says: its text, else its aria-label, title or image alt."""
+    text = _text(anchor) or _clean(anchor.attributes.get("aria-label")) or _clean(anchor.attributes.get("title"))
+    if not text:
+        img = anchor.css_first("img[alt]")
+        text = _clean(img.attributes.get("alt")) if img else ""
+    return text
 
 
 def _item_node(anchor: LexborNode, url: str, owners: dict[int, set[str]]) -> LexborNode:
@@ -304,12 +329,14 @@ def _item_node(anchor: LexborNode, url: str, owners: dict[int, set[str]]) -> Lex
     return item
 
 
-def _candidate(anchor: LexborNode, url: str, page_url: str) -> bool:
-    if not url.startswith(("http://", "https://")) or not _same_site(url, page_url):
+def _candidate(anchor: LexborNode, url: str, page_url: str, chrome_too: bool = False) -> bool:
+    """Whether a link may be a headline: to a same-site page (not this one, nor a section, tag, author, page
+    of the list, image or file), and (unless chrome_too) not in the page's navigation, share or pager blocks."""
+    if not url.startswith(("http://", "https://")) or not _same_site(url, page_url) or _media(url):
         return False
     if url.rstrip("/") == page_url.rstrip("/") or NOT_ARTICLE.search(urlsplit(url).path or "/"):
         return False
-    return not _not_story_rel(anchor) and not _in_chrome(anchor)
+    return not _not_story_rel(anchor) and (chrome_too or not _in_chrome(anchor))
 
 
 def _not_story_rel(anchor: LexborNode) -> bool:
@@ -320,7 +347,7 @@ def _not_story_rel(anchor: LexborNode) -> bool:
 def _items(tree: LexborHTMLParser, page_url: str) -> tuple[list[_Item], dict[int, list[str]]]:
     """Every headline block with a title, in page order, and each one's link shapes (by item order)."""
     anchors = [(order, a, _resolve(a, page_url)) for order, a in enumerate(tree.css("a[href]"))]
-    owners = _owners(anchors)
+    owners = _owners(anchors, page_url)
     items: dict[int, _Item] = {}
     link_shapes: defaultdict[int, list[str]] = defaultdict(list)
     for order, anchor, url in anchors:
@@ -334,7 +361,7 @@ def _items(tree: LexborHTMLParser, page_url: str) -> tuple[list[_Item], dict[int
         link_shapes[item.order].append(_signature(anchor))
     found = []
     for item in items.values():
-        item.title = _title_of(item)
+        item.title, item.headed = _title_of(item)
         if _weight(item.title) >= MIN_TITLE_CHARS:
             found.append(item)
     return found, link_shapes

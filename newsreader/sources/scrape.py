@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -77,6 +78,7 @@ TIME_SEL = (
     "time, abbr[title], span[title], [itemprop=datePublished], [itemprop=dateModified], [itemprop=dateCreated], "
     ".published, .updated, .dt-published, .dt-updated"
 )
+DATE_CLASS = re.compile(r"(^|\s)(published|updated|dt-published|dt-updated)(\s|$)")
 UPDATED_CLASS = re.compile(r"(^|[-_ ])(updated|modified|dt-updated)([-_ ]|$)", re.IGNORECASE)
 PUBLISHED_CLASS = re.compile(r"(^|[-_ ])(published|dt-published)([-_ ]|$)", re.IGNORECASE)
 AUTHOR_SEL = "[itemprop=author], .author .fn, .vcard .fn, .p-author, [rel~=author], .byline"
@@ -236,14 +238,34 @@ def _within(node: LexborNode, ancestor: LexborNode) -> bool:
     return False
 
 
-def _descendants(node: LexborNode, selector: str) -> list[LexborNode]:
-    """Matches of `selector` in node, node itself first when it matches."""
+def _descendants(node: LexborNode, selector: str, itself: Callable[[LexborNode], bool]) -> list[LexborNode]:
+    """Matches of `selector` inside node, node itself first when `itself` says it matches.
+
+    (LexborNode.css_matches is true when anything inside matches; asking the parent costs a list's size per item.)
+    """
     found = list(node.css(selector))
-    # (LexborNode.css_matches is true when anything inside matches, so ask the parent which children match.)
-    parent = node.parent
-    if parent is not None and any(n.mem_id == node.mem_id for n in parent.css(selector)):
+    if itself(node):
         found.insert(0, node)
     return found
+
+
+def _is_heading(node: LexborNode) -> bool:
+    return node.tag in HEADINGS
+
+
+def _is_time(node: LexborNode) -> bool:
+    attrs = node.attributes
+    if node.tag == "time" or (node.tag in ("abbr", "span") and "title" in attrs):
+        return True
+    prop = attrs.get("itemprop") or ""
+    return prop in ("datePublished", "dateModified", "dateCreated") or bool(DATE_CLASS.search(attrs.get("class") or ""))
+
+
+def _is_byline(node: LexborNode) -> bool:
+    attrs = node.attributes
+    classes = (attrs.get("class") or "").split()
+    rels = (attrs.get("rel") or "").lower().split()
+    return attrs.get("itemprop") == "author" or "author" in rels or "byline" in classes or "p-author" in classes
 
 
 def _linked_text(heading: LexborNode, anchors: list[LexborNode]) -> str | None:
@@ -264,8 +286,8 @@ def _meaningful(text: str) -> bool:
 def _title_of(item: _Item) -> tuple[str, bool]:
     """The headline of an item, and whether it is a heading: its linked heading or title element, the link's
     text, an unlinked heading, or (for an empty link) the link's aria-label, title or image alt."""
-    headings = _descendants(item.node, HEADING_SEL)
-    titled = [n for n in _descendants(item.node, TITLE_SEL) if _titled(n)]
+    headings = _descendants(item.node, HEADING_SEL, _is_heading)
+    titled = [n for n in _descendants(item.node, TITLE_SEL, _titled) if _titled(n)]
     for node in [*headings, *titled]:
         text = _linked_text(node, item.anchors)
         if text:
@@ -399,7 +421,7 @@ def _times_in(item: LexborNode) -> tuple[datetime | None, datetime | None]:
     WordPress marks one <time> as both ("entry-date published updated"): it gives both.
     """
     published = updated = None
-    for node in _descendants(item, TIME_SEL):
+    for node in _descendants(item, TIME_SEL, _is_time):
         prop = node.attributes.get("itemprop") or ""
         classes = node.attributes.get("class") or ""
         is_updated = prop == "dateModified" or bool(UPDATED_CLASS.search(classes))
@@ -433,7 +455,7 @@ def _author_name(node: LexborNode) -> list[str]:
 
 
 def _authors_in(item: LexborNode) -> list[str]:
-    nodes = _descendants(item, AUTHOR_SEL)
+    nodes = _descendants(item, AUTHOR_SEL, _is_byline)
     if not nodes:
         nodes = [
             n

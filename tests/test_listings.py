@@ -189,3 +189,18 @@ def test_short_slugs_and_numbered_nodes_are_stories_when_headings_say_so(
         ("Ticket machines take cards at last", site.url("node/5")),
     ]
     assert [h["author"] for h in heads[:3]] == ["Rosa Teal", "Sam Lind", None]
+
+
+def test_a_lead_story_in_a_box_of_its_own_and_an_unlinked_title_beside_a_comment_link(
+    site: SiteServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    heads = headlines(capsys, site.url("lead-story.html"))
+    assert [h["title"] for h in heads] == [
+        "City budget approved after a long night",  # the hero's <h1>, alone in its section
+        "Bus lanes extended on the ring road",
+        "The museum gets a new wing for textiles",
+        "River festival dates are set for June",
+        "Survey finds school meals are improving",  # not "Leave a comment on this story"
+    ]  # nor the tag cloud, nor the one archive story under its <h4> after the list
+    assert heads[0]["summary"] == "Councillors voted nine to four shortly before two in the morning."
+    assert heads[4]["url"] == site.url("2025/10/school-meals-survey/")

@@ -41,7 +41,7 @@ NOT_ARTICLE = re.compile(
     re.IGNORECASE,
 )
 CHROME_CLASS = re.compile(
-    r"(^|[-_ ])(nav|menu|footer|breadcrumbs?|popular|trending|most-read|share|social|cookie|pagination|pager)"
+    r"(^|[-_ ])(nav|menu|footer|breadcrumbs?|popular|trending|most-read|share|social|cookie|pagination|pager|tags|tag-?cloud|tag-?list)"
     r"([-_ ]|$)"
 )
 # Links that name a tag, a category, an author or the next page, whatever their path.
@@ -63,7 +63,7 @@ STOP_TAGS = {"body", "html", "main", "section", "ul", "ol"}
 _READ_MORE = (
     r"(read more|more|continue reading|read the (full )?(story|article|post)|weiterlesen|mehr|lire la suite|"
     r"leer más|leggi tutto|lees meer|läs mer|czytaj dalej|подробнее|читать далее|читать дальше|далее|"
-    r"阅读全文|阅读更多|查看全文|続きを読む|더 보기)"
+    r"阅读全文|阅读更多|查看全文|続きを読む|더 보기|leave a (comment|reply)|\d+ (comments?|replies))"
 )
 READ_MORE = re.compile(rf"^{_READ_MORE}\b", re.IGNORECASE)
 # A teaser that ends in "Continue reading TITLE" (Twenty Twenty-One) or "Read more …".
@@ -105,6 +105,7 @@ class _Item:
     anchors: list[LexborNode] = field(default_factory=list)
     title: str = ""
     headed: bool = False  # the title is a heading (or title element) of the item
+    rank: int = 0  # the title is a linked heading: h1 = 1 ... h6 = 6, a linked title element 7
 
 
 def rule_for(url: str, rules: list[ScrapeRule]) -> ScrapeRule | None:
@@ -283,25 +284,29 @@ def _meaningful(text: str) -> bool:
     return _weight(text) >= MIN_TITLE_CHARS and not READ_MORE.match(text)
 
 
-def _title_of(item: _Item) -> tuple[str, bool]:
-    """The headline of an item, and whether it is a heading: its linked heading or title element, the link's
-    text, an unlinked heading, or (for an empty link) the link's aria-label, title or image alt."""
+def _title_of(item: _Item) -> None:
+    """An item's headline: its linked heading or title element, the link's text, an unlinked heading, or (for an
+    empty link) the link's aria-label, title or image alt. Sets title, headed and rank."""
     headings = _descendants(item.node, HEADING_SEL, _is_heading)
     titled = [n for n in _descendants(item.node, TITLE_SEL, _titled) if _titled(n)]
     for node in [*headings, *titled]:
         text = _linked_text(node, item.anchors)
         if text:
-            return text, True
+            item.title, item.headed = text, True
+            item.rank = int(node.tag[1]) if node.tag in HEADINGS else 7
+            return
     for anchor in item.anchors:
         text = _text(anchor)
-        if _meaningful(text):
-            return text, False
+        # "Leave a comment" (#respond) and "Read more" are not the story's title; an unlinked heading is.
+        if _meaningful(text) and "#" not in (anchor.attributes.get("href") or ""):
+            item.title = text
+            return
     for node in [*headings, *titled]:
         text = _text(node)
         if text:
-            return text, True
-    labels = (_label(anchor) for anchor in item.anchors)
-    return next((text for text in labels if text), ""), False
+            item.title, item.headed = text, True
+            return
+    item.title = next((text for text in (_label(anchor) for anchor in item.anchors) if text), "")
 
 
 def _titled(node: LexborNode) -> bool:
@@ -383,7 +388,7 @@ def _items(tree: LexborHTMLParser, page_url: str) -> tuple[list[_Item], dict[int
         link_shapes[item.order].append(_signature(anchor))
     found = []
     for item in items.values():
-        item.title, item.headed = _title_of(item)
+        _title_of(item)
         if _weight(item.title) >= MIN_TITLE_CHARS:
             found.append(item)
     return found, link_shapes
@@ -498,6 +503,20 @@ def _story(item: _Item) -> Story:
     )
 
 
+def _add_leads(items: list[_Item], chosen: dict[int, _Item]) -> None:
+    """Lead stories in boxes of their own (a hero, a sticky post) before or among the lists' items: titled by a
+    linked heading at least as prominent as the lists' own."""
+    ranks = [item.rank for item in chosen.values() if item.rank]
+    if not ranks:
+        return
+    usual, last = statistics.median_low(ranks), max(chosen)
+    for item in items:
+        if item.order in chosen or item.order > last or not item.rank or item.rank > usual:
+            continue
+        if _words(item.title) >= MIN_TITLE_WORDS and _maybe_story(item.url):
+            chosen[item.order] = item
+
+
 def _heuristic(tree: LexborHTMLParser, url: str) -> list[Story]:
     _strip_chrome(tree)
     items, link_shapes = _items(tree, url)
@@ -507,7 +526,9 @@ def _heuristic(tree: LexborHTMLParser, url: str) -> list[Story]:
         for shape in dict.fromkeys(link_shapes[item.order]):
             groups["link " + shape].append(item)
     chosen = {item.order: item for group in groups.values() if _good_group(group) for item in group}
-    if not chosen:
+    if chosen:
+        _add_leads(items, chosen)
+    else:
         # A page with few headlines: every link that looks like a story.
         chosen = {i.order: i for i in items if _article_like(i.url) and _words(i.title) >= MIN_TITLE_WORDS}
     stories: dict[str, Story] = {}

@@ -204,3 +204,24 @@ def test_a_lead_story_in_a_box_of_its_own_and_an_unlinked_title_beside_a_comment
     ]  # nor the tag cloud, nor the one archive story under its <h4> after the list
     assert heads[0]["summary"] == "Councillors voted nine to four shortly before two in the morning."
     assert heads[4]["url"] == site.url("2025/10/school-meals-survey/")
+
+
+def test_a_saved_page_links_stories_on_its_canonical_host_and_kickers_are_not_titles(
+    site: SiteServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    heads = headlines(capsys, site.url("saved-page.html"))  # served from 127.0.0.1, canonical www.tidewater.example
+    assert [(h["title"], h["url"]) for h in heads] == [
+        (
+            "Marsh boardwalk reopens with a new viewing tower",  # without its "Exclusive" kicker
+            "https://www.tidewater.example/local/2025/10/02/marsh-boardwalk-reopens/",
+        ),
+        (
+            "Oyster season opens two weeks early",
+            "https://tidewater.example/local/2025/10/01/oyster-season-opens-early/",
+        ),
+        (
+            "Harbor pilots warn of a staff shortage",  # a subdomain; without the "Premium" badge
+            "https://news.tidewater.example/local/2025/09/30/harbor-pilot-shortage/",
+        ),
+    ]  # not the story on elsewhere.example
+    assert heads[0]["author"] == "June Park"

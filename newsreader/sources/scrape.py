@@ -53,6 +53,10 @@ HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HEADING_SEL = "h1, h2, h3, h4, h5, h6"
 TITLE_SEL = "[class*=title], [class*=headline], [class*=heading], [itemprop=headline]"
 TITLE_CLASS = re.compile(r"(^|[-_])(title|headline|heading)([-_]|$)", re.IGNORECASE)
+BADGE = (
+    "[class*=kicker], [class*=badge], [class*=eyebrow], [class*=overline], [class*=sticky], "
+    ".screen-reader-text, .sr-only, .visually-hidden, .element-invisible"
+)
 SUMMARY = "p, [class*=summary], [class*=excerpt], [class*=lead], [class*=dek], [class*=intro], [class*=teaser__text]"
 LONG_NUMBER = re.compile(r"\d{4,}")
 PAGE_FILE = re.compile(r"\.(html?|php|aspx?|jsp)$", re.IGNORECASE)
@@ -136,10 +140,27 @@ def _weight(title: str) -> int:
     return len(title) + len(CJK.findall(title))
 
 
-def _same_site(a: str, b: str) -> bool:
-    ha, hb = (urlsplit(a).hostname or "").lower(), (urlsplit(b).hostname or "").lower()
-    strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
-    return strip(ha) == strip(hb)
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _same_site(url: str, sites: frozenset[str]) -> bool:
+    """Whether url is on one of the page's hosts (www. aside), or a subdomain or parent domain of one."""
+    host = _host(url)
+    if host in sites:
+        return True
+    return "." in host and any(host.endswith("." + site) or site.endswith("." + host) for site in sites)
+
+
+def _sites(tree: LexborHTMLParser, page_url: str) -> frozenset[str]:
+    """The page's host and the hosts it says it lives on (canonical link, og:url, <base>): a saved or mirrored
+    page links its stories on its own site's host."""
+    declared = [
+        node.attributes.get("href") or node.attributes.get("content") or ""
+        for node in tree.css('link[rel~=canonical][href], meta[property="og:url"][content], base[href]')
+    ]
+    return frozenset(h for h in (_host(page_url), *(_host(urljoin(page_url, d.strip())) for d in declared)) if h)
 
 
 def _resolve(anchor: LexborNode, page_url: str) -> str:
@@ -274,10 +295,21 @@ def _linked_text(heading: LexborNode, anchors: list[LexborNode]) -> str | None:
     ids = {a.mem_id for a in anchors}
     for inner in heading.css("a[href]"):
         if inner.mem_id in ids:
-            return _text(inner) or _text(heading)
+            return _title_text(inner) or _title_text(heading)
     if any(_within(heading, a) for a in anchors):
-        return _text(heading)
+        return _title_text(heading)
     return None
+
+
+def _title_text(node: LexborNode) -> str:
+    """A title's text without the kicker, badge or screen-reader words inside it ("Exclusive", "Sticky")."""
+    if node.css_first(BADGE) is None:
+        return _text(node)
+    copy = node.clone()
+    for badge in copy.css(BADGE):
+        badge.decompose()
+    rest = _text(copy)
+    return rest if _weight(rest) >= MIN_TITLE_CHARS else _text(node)
 
 
 def _meaningful(text: str) -> bool:
@@ -296,13 +328,13 @@ def _title_of(item: _Item) -> None:
             item.rank = int(node.tag[1]) if node.tag in HEADINGS else 7
             return
     for anchor in item.anchors:
-        text = _text(anchor)
+        text = _title_text(anchor)
         # "Leave a comment" (#respond) and "Read more" are not the story's title; an unlinked heading is.
         if _meaningful(text) and "#" not in (anchor.attributes.get("href") or ""):
             item.title = text
             return
     for node in [*headings, *titled]:
-        text = _text(node)
+        text = _title_text(node)
         if text:
             item.title, item.headed = text, True
             return
@@ -315,16 +347,15 @@ def _titled(node: LexborNode) -> bool:
     return any(TITLE_CLASS.search(c) for c in (node.attributes.get("class") or "").split())
 
 
-def _owners(anchors: list[tuple[int, LexborNode, str]], page_url: str) -> dict[int, set[str]]:
+def _owners(links: list[tuple[LexborNode, str]]) -> dict[int, set[str]]:
     """For every element (by mem_id), the other stories linked from inside it.
 
-    A link names another story when it could be one (see _candidate) and its URL surely names a story or its text
-    reads like a headline (3+ words): a category's or a comment count's link does not end a story's block.
+    A link names another story when it could be one (see _candidate, chrome included) and its URL surely names a
+    story or its text reads like a headline (3+ words): a category's or a comment count's link does not end a
+    story's block.
     """
     owners: defaultdict[int, set[str]] = defaultdict(set)
-    for _, anchor, url in anchors:
-        if not _candidate(anchor, url, page_url, chrome_too=True):
-            continue
+    for anchor, url in links:
         if not _article_like(url) and _words(_label(anchor)) < MIN_TITLE_WORDS:
             continue
         current: LexborNode | None = anchor
@@ -356,14 +387,14 @@ def _item_node(anchor: LexborNode, url: str, owners: dict[int, set[str]]) -> Lex
     return item
 
 
-def _candidate(anchor: LexborNode, url: str, page_url: str, chrome_too: bool = False) -> bool:
-    """Whether a link may be a headline: to a same-site page (not this one, nor a section, tag, author, page
-    of the list, image or file), and (unless chrome_too) not in the page's navigation, share or pager blocks."""
-    if not url.startswith(("http://", "https://")) or not _same_site(url, page_url) or _media(url):
+def _candidate(anchor: LexborNode, url: str, page_url: str, sites: frozenset[str]) -> bool:
+    """Whether a link may be a story's: to a same-site page (not this one, nor a section, tag, author, page of
+    the list, image or file). Its place (navigation, share or pager blocks) is judged apart."""
+    if not url.startswith(("http://", "https://")) or not _same_site(url, sites) or _media(url):
         return False
     if url.rstrip("/") == page_url.rstrip("/") or NOT_ARTICLE.search(urlsplit(url).path or "/"):
         return False
-    return not _not_story_rel(anchor) and (chrome_too or not _in_chrome(anchor))
+    return not _not_story_rel(anchor)
 
 
 def _not_story_rel(anchor: LexborNode) -> bool:
@@ -371,14 +402,15 @@ def _not_story_rel(anchor: LexborNode) -> bool:
     return bool(NOT_STORY_REL & set((anchor.attributes.get("rel") or "").lower().split()))
 
 
-def _items(tree: LexborHTMLParser, page_url: str) -> tuple[list[_Item], dict[int, list[str]]]:
+def _items(tree: LexborHTMLParser, page_url: str, sites: frozenset[str]) -> tuple[list[_Item], dict[int, list[str]]]:
     """Every headline block with a title, in page order, and each one's link shapes (by item order)."""
     anchors = [(order, a, _resolve(a, page_url)) for order, a in enumerate(tree.css("a[href]"))]
-    owners = _owners(anchors, page_url)
+    links = [(order, a, url) for order, a, url in anchors if _candidate(a, url, page_url, sites)]
+    owners = _owners([(a, url) for _, a, url in links])
     items: dict[int, _Item] = {}
     link_shapes: defaultdict[int, list[str]] = defaultdict(list)
-    for order, anchor, url in anchors:
-        if not _candidate(anchor, url, page_url):
+    for order, anchor, url in links:
+        if _in_chrome(anchor):
             continue
         node = _item_node(anchor, url, owners)
         item = items.get(node.mem_id)
@@ -518,8 +550,9 @@ def _add_leads(items: list[_Item], chosen: dict[int, _Item]) -> None:
 
 
 def _heuristic(tree: LexborHTMLParser, url: str) -> list[Story]:
+    sites = _sites(tree, url)
     _strip_chrome(tree)
-    items, link_shapes = _items(tree, url)
+    items, link_shapes = _items(tree, url, sites)
     groups: defaultdict[str, list[_Item]] = defaultdict(list)
     for item in items:
         groups["item " + _signature(item.node)].append(item)

@@ -225,3 +225,13 @@ def test_a_saved_page_links_stories_on_its_canonical_host_and_kickers_are_not_ti
         ),
     ]  # not the story on elsewhere.example
     assert heads[0]["author"] == "June Park"
+
+
+def test_posts_with_their_own_header_outside_any_article(site: SiteServer, capsys: pytest.CaptureFixture[str]) -> None:
+    heads = headlines(capsys, site.url("div-posts.html"))
+    assert [(h["title"], h["published"]) for h in heads] == [
+        ("The old stone wall is rebuilt by hand", "2025-10-02T08:00:00+02:00"),  # <div class=post><header>...
+        ("Swimming ban at the quarry pond stays", "2025-10-01T08:00:00+02:00"),
+        ("A new record at the hill race", None),
+    ]  # the site's header and footer stay out
+    assert heads[0]["summary"] == "Volunteers spent six weekends setting each stone in lime mortar."

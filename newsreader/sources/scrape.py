@@ -34,6 +34,9 @@ CHROME = "nav, aside, form, script, style, noscript, template, [role=navigation]
 # A page's header and footer are chrome; an <article>'s own header holds its headline (WordPress themes).
 PAGE_PARTS = "header, footer"
 ITEM_TAGS = {"article", "li"}
+SITE_PART = re.compile(r"(^|[-_ ])(site|global|page|masthead|colophon|banner|top|bottom)([-_ ]|$)")
+POST_PART = re.compile(r"(^|[-_ ])(post|entry|card|article|item|teaser|meta)([-_ ]|$)")
+LINKED_HEADING = ", ".join(f"h{n} a[href], a[href] h{n}" for n in range(1, 7))
 # Paths that name a place on the site rather than a story.
 NOT_ARTICLE = re.compile(
     r"/(tags?|topics?|sections?|category|categories|authors?|about|contacts?|privacy|terms|search|login|"
@@ -228,8 +231,19 @@ def _strip_chrome(tree: LexborHTMLParser) -> None:
     for node in tree.css(CHROME):
         node.decompose()
     for node in tree.css(PAGE_PARTS):
-        if not _has_ancestor(node, ITEM_TAGS):
+        if not _has_ancestor(node, ITEM_TAGS) and not _post_part(node):
             node.decompose()
+
+
+def _post_part(node: LexborNode) -> bool:
+    """A <header> or <footer> of one post outside any <article> (div-based themes): a header with a linked
+    heading, a footer classed as a post's or entry's meta; never the site's own (site-header, masthead...)."""
+    marker = " ".join(filter(None, (node.attributes.get("class"), node.attributes.get("id")))).lower()
+    if SITE_PART.search(marker):
+        return False
+    if node.tag == "footer":
+        return bool(POST_PART.search(marker))
+    return node.css_first(LINKED_HEADING) is not None
 
 
 def _has_ancestor(node: LexborNode, tags: set[str]) -> bool:

@@ -54,7 +54,7 @@ MIN_TITLE_CHARS = 12
 MIN_TITLE_WORDS = 3
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HEADING_SEL = "h1, h2, h3, h4, h5, h6"
-TITLE_SEL = "[class*=title], [class*=headline], [class*=heading], [itemprop=headline]"
+TITLE_SEL = "[class*=title], [class*=headline], [class*=heading], [itemprop~=headline]"
 TITLE_CLASS = re.compile(r"(^|[-_])(title|headline|heading)([-_]|$)", re.IGNORECASE)
 BADGE = (
     "[class*=kicker], [class*=badge], [class*=eyebrow], [class*=overline], [class*=sticky], "
@@ -82,13 +82,14 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 TIME_SEL = (
-    "time, abbr[title], span[title], [itemprop=datePublished], [itemprop=dateModified], [itemprop=dateCreated], "
+    "time, abbr[title], span[title], [itemprop~=datePublished], [itemprop~=dateModified], [itemprop~=dateCreated], "
     ".published, .updated, .dt-published, .dt-updated"
 )
 DATE_CLASS = re.compile(r"(^|\s)(published|updated|dt-published|dt-updated)(\s|$)")
+DATE_PROPS = {"datePublished", "dateModified", "dateCreated"}
 UPDATED_CLASS = re.compile(r"(^|[-_ ])(updated|modified|dt-updated)([-_ ]|$)", re.IGNORECASE)
 PUBLISHED_CLASS = re.compile(r"(^|[-_ ])(published|dt-published)([-_ ]|$)", re.IGNORECASE)
-AUTHOR_SEL = "[itemprop=author], .author .fn, .vcard .fn, .p-author, [rel~=author], .byline"
+AUTHOR_SEL = "[itemprop~=author], .author .fn, .vcard .fn, .p-author, [rel~=author], .byline"
 AUTHOR_CLASS = re.compile(r"(^|[-_ ])(author|authors|author-name|byline)([-_ ]|$)", re.IGNORECASE)
 BY_PREFIX = re.compile(
     r"^(posted\s+by|written\s+by|geschrieben\s+von|by|von|par|por|di|door|av|автор|от)\s*[:：]?\s+", re.IGNORECASE
@@ -293,15 +294,20 @@ def _is_time(node: LexborNode) -> bool:
     attrs = node.attributes
     if node.tag == "time" or (node.tag in ("abbr", "span") and "title" in attrs):
         return True
-    prop = attrs.get("itemprop") or ""
-    return prop in ("datePublished", "dateModified", "dateCreated") or bool(DATE_CLASS.search(attrs.get("class") or ""))
+    props = set((attrs.get("itemprop") or "").split())
+    return bool(props & DATE_PROPS) or bool(DATE_CLASS.search(attrs.get("class") or ""))
 
 
 def _is_byline(node: LexborNode) -> bool:
     attrs = node.attributes
     classes = (attrs.get("class") or "").split()
     rels = (attrs.get("rel") or "").lower().split()
-    return attrs.get("itemprop") == "author" or "author" in rels or "byline" in classes or "p-author" in classes
+    return (
+        "author" in (attrs.get("itemprop") or "").split()
+        or "author" in rels
+        or "byline" in classes
+        or "p-author" in classes
+    )
 
 
 def _linked_text(heading: LexborNode, anchors: list[LexborNode]) -> str | None:
@@ -356,7 +362,7 @@ def _title_of(item: _Item) -> None:
 
 
 def _titled(node: LexborNode) -> bool:
-    if node.attributes.get("itemprop") == "headline":
+    if "headline" in (node.attributes.get("itemprop") or "").split():
         return True
     return any(TITLE_CLASS.search(c) for c in (node.attributes.get("class") or "").split())
 
@@ -473,10 +479,10 @@ def _times_in(item: LexborNode) -> tuple[datetime | None, datetime | None]:
     """
     published = updated = None
     for node in _descendants(item, TIME_SEL, _is_time):
-        prop = node.attributes.get("itemprop") or ""
+        props = (node.attributes.get("itemprop") or "").split()
         classes = node.attributes.get("class") or ""
-        is_updated = prop == "dateModified" or bool(UPDATED_CLASS.search(classes))
-        is_published = not is_updated or prop == "datePublished" or bool(PUBLISHED_CLASS.search(classes))
+        is_updated = "dateModified" in props or bool(UPDATED_CLASS.search(classes))
+        is_published = not is_updated or "datePublished" in props or bool(PUBLISHED_CLASS.search(classes))
         if (published is not None or not is_published) and (updated is not None or not is_updated):
             continue
         when = _when(node)
@@ -493,7 +499,7 @@ def _times_in(item: LexborNode) -> tuple[datetime | None, datetime | None]:
 
 def _author_name(node: LexborNode) -> list[str]:
     """The names a byline element gives: schema.org's nested name, its links' texts, else its own text."""
-    inner = node.css("[itemprop=name], .fn, .p-name")
+    inner = node.css("[itemprop~=name], .fn, .p-name")
     if inner:
         names = [_text(n) for n in inner]
     elif node.attributes.get("content"):

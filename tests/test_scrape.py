@@ -139,3 +139,33 @@ def test_a_rule_with_every_selector() -> None:
 def test_a_broken_rule_selector_says_so() -> None:
     with pytest.raises(ValueError, match="not a CSS selector"):
         scrape("list-headlines.html", "https://daily.example/", ScrapeRule(match="daily.example", item="li[["))
+
+
+@pytest.mark.parametrize(
+    ("markup", "published"),
+    [
+        (
+            '<time datetime="2025-10-02T08:15:00-03:30">2 Oct</time>',
+            datetime(2025, 10, 2, 8, 15, tzinfo=timezone(-timedelta(hours=3, minutes=30))),
+        ),
+        (
+            '<abbr class="published" title="2025-10-02T08:15:00+05:00">8:15</abbr>',
+            datetime(2025, 10, 2, 8, 15, tzinfo=KZ),
+        ),
+        ('<span title="2025-10-02 08:15:00 +0500 +05">2 Oct</span>', datetime(2025, 10, 2, 8, 15, tzinfo=KZ)),
+        (
+            '<meta itemprop="datePublished" content="2025-10-02T08:15:00.250Z">',
+            datetime(2025, 10, 2, 8, 15, tzinfo=UTC),
+        ),
+        ('<span class="published">2025-10-02</span>', datetime(2025, 10, 2, tzinfo=UTC)),
+        ('<time datetime="2025-13-45T08:15:00+05:00">junk</time>', None),
+        ('<time datetime="2025-10-02T08:15:00+99:00">junk</time>', None),
+        ("<time>yesterday</time>", None),
+    ],
+)
+def test_listing_dates_keep_their_offset_and_junk_is_no_date(markup: str, published: datetime | None) -> None:
+    items = "".join(
+        f'<li><a href="/2025/10/0{i}/story-number-{i}">Story number {i} of the day</a> {markup}</li>' for i in range(3)
+    )
+    stories = scrape_headlines(f"<html><body><main><ul>{items}</ul></main></body></html>", "https://a.example/")
+    assert [s.published for s in stories] == [published] * 3

@@ -2,16 +2,18 @@
 
 The heuristic: headlines are repeated blocks of one shape, each holding a link to one same-site story page.
 A link's block (its *item*) is its widest ancestor that links to no other story. Items are grouped two ways: by
-the item's own place in the page (tag and class of it, its parent and grandparent: siblings in one list or grid,
-whatever their insides) and by the link's shape (so a lead story in a box of its own joins the grid it heads).
-A group of three or more story-like links with titles of a few words is a headline list.
+the item's own place in the page (tag and first class of it, its parent and grandparent: siblings of one list or
+grid, whatever their insides) and by the link's shape. A group of three or more story-like items with titles of a
+few words is a headline list; a lead story in a box of its own (a hero, a sticky post) joins when a heading at
+least as prominent as the lists' own titles it.
 
 An item's title is its linked heading (or element classed as a title), not the whole text of a card link; an item
 whose only link is empty (an icon, an overlay: `<a aria-label>`) takes its heading, else the link's aria-label,
-title or image alt. Navigation, header, footer, asides, forms, pagination and links to sections, tags and
-about pages are never headlines. Dates come from `<time datetime>`, schema.org `itemprop`, hAtom (`.published`,
-`.updated`, `abbr[title]`); bylines from `itemprop=author`, hAtom/microformats (`.author .fn`), `rel=author` and
-`.byline`. A date keeps the page's own offset.
+title or image alt. Navigation, the site's header and footer, asides, forms, pagination, tag clouds and links to
+sections, tags and about pages are never headlines. Same-site means the page's host or the one it declares
+(canonical, og:url), subdomains included. Dates come from `<time datetime>`, schema.org `itemprop`, hAtom
+(`.published`, `.updated`, `abbr[title]`); bylines from `itemprop=author`, hAtom/microformats (`.author .fn`),
+`rel=author` and `.byline`. A date keeps the page's own offset.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from newsreader.extract import decode_html
 from newsreader.model import ScrapeRule, Story
 
 CHROME = "nav, aside, form, script, style, noscript, template, [role=navigation], [role=banner], [role=contentinfo]"
-# A page's header and footer are chrome; an <article>'s own header holds its headline (WordPress themes).
+# A page's header and footer are chrome; a post's own header holds its headline (WordPress themes: inside the
+# <article>; div-based themes: a header with a linked heading).
 PAGE_PARTS = "header, footer"
 ITEM_TAGS = {"article", "li"}
 SITE_PART = re.compile(r"(^|[-_ ])(site|global|page|masthead|colophon|banner|top|bottom)([-_ ]|$)")
@@ -44,8 +47,8 @@ NOT_ARTICLE = re.compile(
     re.IGNORECASE,
 )
 CHROME_CLASS = re.compile(
-    r"(^|[-_ ])(nav|menu|footer|breadcrumbs?|popular|trending|most-read|share|social|cookie|pagination|pager|tags|tag-?cloud|tag-?list)"
-    r"([-_ ]|$)"
+    r"(^|[-_ ])(nav|menu|footer|breadcrumbs?|popular|trending|most-read|share|social|cookie|pagination|pager|"
+    r"tags|tag-?cloud|tag-?list)([-_ ]|$)"
 )
 # Links that name a tag, a category, an author or the next page, whatever their path.
 NOT_STORY_REL = {"tag", "category", "author", "next", "prev", "previous"}
@@ -105,7 +108,7 @@ class ScrapeError(ValueError):
 
 @dataclass(slots=True)
 class _Item:
-    """One headline block: the story it links to, where it is, and the shapes it is grouped by."""
+    """One headline block: where it is, the story it links to, its links to it and its title."""
 
     order: int
     node: LexborNode
@@ -427,15 +430,15 @@ def _items(tree: LexborHTMLParser, page_url: str, sites: frozenset[str]) -> tupl
     anchors = [(order, a, _resolve(a, page_url)) for order, a in enumerate(tree.css("a[href]"))]
     links = [(order, a, url) for order, a, url in anchors if _candidate(a, url, page_url, sites)]
     owners = _owners([(a, url) for _, a, url in links])
-    items: dict[int, _Item] = {}
+    items: dict[tuple[int, str], _Item] = {}  # by block and story: a block may hold a story that ends no other's
     link_shapes: defaultdict[int, list[str]] = defaultdict(list)
     for order, anchor, url in links:
         if _in_chrome(anchor):
             continue
         node = _item_node(anchor, url, owners)
-        item = items.get(node.mem_id)
+        item = items.get((node.mem_id, url))
         if item is None:
-            item = items[node.mem_id] = _Item(order, node, url)
+            item = items[(node.mem_id, url)] = _Item(order, node, url)
         item.anchors.append(anchor)
         link_shapes[item.order].append(_signature(anchor))
     found = []
@@ -447,18 +450,19 @@ def _items(tree: LexborHTMLParser, page_url: str, sites: frozenset[str]) -> tupl
 
 
 def _parse_when(value: str | None) -> datetime | None:
+    """ISO 8601 (and "2024-05-16 09:30:00 +0800 CST") at the start of value, its offset kept; no offset is UTC."""
     m = DATE.match(value or "")
     if not m:
         return None
     year, month, day, hour, minute, second, offset = m.groups()
-    tz: timezone = UTC
-    if offset and offset.upper() != "Z":
-        digits = offset[1:].replace(":", "")
-        delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-        tz = timezone(-delta if offset[0] == "-" else delta)
     try:
+        tz: timezone = UTC
+        if offset and offset.upper() != "Z":
+            digits = offset[1:].replace(":", "")
+            delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+            tz = timezone(-delta if offset[0] == "-" else delta)
         return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), tzinfo=tz)
-    except ValueError:  # 2025-13-45: not a date after all
+    except ValueError:  # 2025-13-45, or an offset of 99 hours: not a date after all
         return None
 
 

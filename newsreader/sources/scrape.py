@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -52,6 +52,7 @@ CHROME_CLASS = re.compile(
 )
 # Links that name a tag, a category, an author or the next page, whatever their path.
 NOT_STORY_REL = {"tag", "category", "author", "next", "prev", "previous"}
+MAX_CLIMB = 64  # ancestors looked at from a link; real pages nest a few dozen deep
 MIN_GROUP = 3
 MIN_TITLE_CHARS = 12
 MIN_TITLE_WORDS = 3
@@ -250,32 +251,44 @@ def _post_part(node: LexborNode) -> bool:
     return node.css_first(LINKED_HEADING) is not None
 
 
-def _has_ancestor(node: LexborNode, tags: set[str]) -> bool:
-    current = node.parent
-    while current is not None:
-        if current.tag in tags:
-            return True
+def _ancestors(node: LexborNode, itself: bool = False) -> Iterator[LexborNode]:
+    """node's parent, grandparent... (node first if itself), at most MAX_CLIMB of them: a page nested thousands
+    deep costs no more per link than a real one."""
+    current = node if itself else node.parent
+    for _ in range(MAX_CLIMB):
+        if current is None:
+            return
+        yield current
         current = current.parent
-    return False
 
 
-def _in_chrome(node: LexborNode) -> bool:
-    current = node.parent
-    while current is not None and current.tag not in ("body", "html"):
+def _has_ancestor(node: LexborNode, tags: set[str]) -> bool:
+    return any(a.tag in tags for a in _ancestors(node))
+
+
+def _in_chrome(node: LexborNode, seen: dict[int, bool]) -> bool:
+    """Whether an ancestor's class or id says navigation, menu, share, pager...; `seen` remembers each ancestor's
+    answer, so the links of one page cost one walk up per element, not per link."""
+    path: list[int] = []
+    found = False
+    for current in _ancestors(node):
+        if current.mem_id in seen:
+            found = seen[current.mem_id]
+            break
+        if current.tag in ("body", "html"):
+            break
+        path.append(current.mem_id)
         marker = " ".join(filter(None, (current.attributes.get("class"), current.attributes.get("id")))).lower()
         if marker and CHROME_CLASS.search(marker):
-            return True
-        current = current.parent
-    return False
+            found = True
+            break
+    for mem_id in path:
+        seen[mem_id] = found
+    return found
 
 
 def _within(node: LexborNode, ancestor: LexborNode) -> bool:
-    current: LexborNode | None = node
-    while current is not None:
-        if current.mem_id == ancestor.mem_id:
-            return True
-        current = current.parent
-    return False
+    return any(a.mem_id == ancestor.mem_id for a in _ancestors(node, itself=True))
 
 
 def _descendants(node: LexborNode, selector: str, itself: Callable[[LexborNode], bool]) -> list[LexborNode]:
@@ -381,10 +394,8 @@ def _owners(links: list[tuple[LexborNode, str]]) -> dict[int, set[str]]:
     for anchor, url in links:
         if not _article_like(url) and _words(_label(anchor)) < MIN_TITLE_WORDS:
             continue
-        current: LexborNode | None = anchor
-        while current is not None:
+        for current in _ancestors(anchor, itself=True):
             owners[current.mem_id].add(url)
-            current = current.parent
     return owners
 
 
@@ -400,13 +411,11 @@ def _label(anchor: LexborNode) -> str:
 def _item_node(anchor: LexborNode, url: str, owners: dict[int, set[str]]) -> LexborNode:
     """The block that holds one headline: the widest ancestor with no link to another story."""
     item = anchor
-    current = anchor.parent
-    while current is not None and current.tag not in STOP_TAGS:
+    for current in _ancestors(anchor):
         # Links to the story's category or tags belong to its block; a link to another story ends it.
-        if owners.get(current.mem_id, set()) - {url}:
+        if current.tag in STOP_TAGS or owners.get(current.mem_id, set()) - {url}:
             break
         item = current
-        current = current.parent
     return item
 
 
@@ -432,8 +441,9 @@ def _items(tree: LexborHTMLParser, page_url: str, sites: frozenset[str]) -> tupl
     owners = _owners([(a, url) for _, a, url in links])
     items: dict[tuple[int, str], _Item] = {}  # by block and story: a block may hold a story that ends no other's
     link_shapes: defaultdict[int, list[str]] = defaultdict(list)
+    chrome: dict[int, bool] = {}
     for order, anchor, url in links:
-        if _in_chrome(anchor):
+        if _in_chrome(anchor, chrome):
             continue
         node = _item_node(anchor, url, owners)
         item = items.get((node.mem_id, url))

@@ -5,6 +5,7 @@ found and the median (min-max) milliseconds of `scrape_headlines` over N runs, a
 Pages: the tests' listing fixtures and the sample site's front page, the pages given (files or directories of
 .html), and two generated pages of 100 and 400 cards (with navigation, tags and a pager) to show how the cost grows.
 `--impl FILE` times the `scrape_headlines` of another copy of scrape.py (e.g. an older one, from `git show`).
+`--summary` prints one line instead of the table (for many pages, e.g. ../shared/eval/extraction/pages).
 """
 
 from __future__ import annotations
@@ -86,16 +87,25 @@ def main() -> None:
     ap.add_argument("pages", nargs="*", help="more listing pages: files or directories of .html")
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--impl", help="a scrape.py to time instead of the installed one")
+    ap.add_argument("--summary", action="store_true", help="one line of figures, no table")
     args = ap.parse_args()
     scrape = load(args.impl)
-    print("| page | KB | headlines | ms: median (min–max) |")
-    print("| --- | --- | --- | --- |")
+    if not args.summary:
+        print("| page | KB | headlines | ms: median (min–max) |")
+        print("| --- | --- | --- | --- |")
     medians = []
     for name, data in pages(args.pages):
         found, times = measure(scrape, data, args.runs)
         medians.append(statistics.median(times))
-        print(f"| {name} | {len(data) / 1024:.0f} | {found} | {medians[-1]:.2f} ({min(times):.2f}–{max(times):.2f}) |")
-    print(f"\nmedian of the pages' medians: {statistics.median(medians):.2f} ms; {args.runs} runs each")
+        if not args.summary:
+            print(
+                f"| {name} | {len(data) / 1024:.0f} | {found} | {medians[-1]:.2f} ({min(times):.2f}–{max(times):.2f}) |"
+            )
+    medians.sort()
+    print(
+        f"\n{len(medians)} pages, {args.runs} runs each; per page, ms: median {statistics.median(medians):.2f}, "
+        f"p95 {medians[int(len(medians) * 0.95)]:.2f}, max {medians[-1]:.2f}"
+    )
 
 
 if __name__ == "__main__":

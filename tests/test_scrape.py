@@ -169,3 +169,22 @@ def test_listing_dates_keep_their_offset_and_junk_is_no_date(markup: str, publis
     )
     stories = scrape_headlines(f"<html><body><main><ul>{items}</ul></main></body></html>", "https://a.example/")
     assert [s.published for s in stories] == [published] * 3
+
+
+def test_profiles_the_home_page_and_other_blogs_of_the_same_host_are_not_headlines() -> None:
+    stories = [
+        ("/p/notes-on-the-harvest", "Notes on the harvest in the north"),
+        ("/p/the-tram-and-the-city", "The tram and the city, a year on"),
+        ("/p/eagles-over-the-steppe", "Eagles over the steppe in October"),
+    ]
+    chrome = [
+        ("https://substack.example/@someone-else", "Someone else writes here too"),  # the host's, not this blog's
+        ("https://other.substack.example/p/their-own-post-here", "Another blog's post on the same host"),
+        ("/profile/12345-a-reader", "View a reader's profile page"),
+        ("/", "The Steppe Letter home page"),
+        ("/?attachment_id=77", "A photo of the steppe at dusk"),
+    ]
+    items = "".join(f'<li><h3><a href="{href}">{title}</a></h3></li>' for href, title in stories + chrome)
+    html = f"<html><body><main><ul>{items}</ul></main></body></html>"
+    found = scrape_headlines(html, "https://steppe.substack.example/archive")
+    assert [(s.url, s.title) for s in found] == [(f"https://steppe.substack.example{h}", t) for h, t in stories]

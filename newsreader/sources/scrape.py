@@ -43,7 +43,8 @@ LINKED_HEADING = ", ".join(f"h{n} a[href], a[href] h{n}" for n in range(1, 7))
 # Paths that name a place on the site rather than a story.
 NOT_ARTICLE = re.compile(
     r"/(tags?|topics?|sections?|category|categories|authors?|about|contacts?|privacy|terms|search|login|"
-    r"register|subscribe|rss|feed|page|about-us|contact-us)(/|$)",
+    r"register|subscribe|rss|feed|page|about-us|contact-us|profiles?|users?|members?|trackback|wp-login\.php|"
+    r"comment-page-\d+|@[^/]+)(/|$)",
     re.IGNORECASE,
 )
 CHROME_CLASS = re.compile(
@@ -154,11 +155,10 @@ def _host(url: str) -> str:
 
 
 def _same_site(url: str, sites: frozenset[str]) -> bool:
-    """Whether url is on one of the page's hosts (www. aside), or a subdomain or parent domain of one."""
+    """Whether url is on one of the page's hosts (www. aside) or a subdomain of one. Not a parent domain: the
+    blogs of one host (name.substack.com, name.blogspot.com) are not each other's site, nor the host's."""
     host = _host(url)
-    if host in sites:
-        return True
-    return "." in host and any(host.endswith("." + site) or site.endswith("." + host) for site in sites)
+    return host in sites or any(host.endswith("." + site) for site in sites)
 
 
 def _sites(tree: LexborHTMLParser, page_url: str) -> frozenset[str]:
@@ -424,8 +424,11 @@ def _candidate(anchor: LexborNode, url: str, page_url: str, sites: frozenset[str
     the list, image or file). Its place (navigation, share or pager blocks) is judged apart."""
     if not url.startswith(("http://", "https://")) or not _same_site(url, sites) or _media(url):
         return False
-    if url.rstrip("/") == page_url.rstrip("/") or NOT_ARTICLE.search(urlsplit(url).path or "/"):
+    parts = urlsplit(url)
+    if url.rstrip("/") == page_url.rstrip("/") or NOT_ARTICLE.search(parts.path or "/"):
         return False
+    if (parts.path.strip("/") == "" and not parts.query) or "attachment_id=" in parts.query:
+        return False  # the home page; a WordPress image page
     return not _not_story_rel(anchor)
 
 

@@ -188,3 +188,18 @@ def test_profiles_the_home_page_and_other_blogs_of_the_same_host_are_not_headlin
     html = f"<html><body><main><ul>{items}</ul></main></body></html>"
     found = scrape_headlines(html, "https://steppe.substack.example/archive")
     assert [(s.url, s.title) for s in found] == [(f"https://steppe.substack.example{h}", t) for h, t in stories]
+
+
+def test_archives_and_pages_of_the_list_are_not_headlines() -> None:
+    stories = [
+        f'<li><a href="/2025/10/0{i}/story-{i}-of-the-week">Story {i} of the week, in full</a></li>' for i in range(3)
+    ]
+    chrome = [
+        '<li><a href="/2025/10/">Archive of October 2025 here</a></li>',
+        '<li><a href="/2025/">Archive of the year 2025</a></li>',
+        '<li><a href="/news?page=2">Older stories on page two</a></li>',
+        '<li><a href="/blog?start=10&amp;limit=10">Further stories from the blog</a></li>',
+    ]
+    html = f"<html><body><main><ul>{''.join(stories + chrome)}</ul></main></body></html>"
+    found = scrape_headlines(html, "https://a.example/news")
+    assert [s.url for s in found] == [f"https://a.example/2025/10/0{i}/story-{i}-of-the-week" for i in range(3)]

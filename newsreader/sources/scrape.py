@@ -51,6 +51,7 @@ CHROME_CLASS = re.compile(
     r"(^|[-_ ])(nav|menu|footer|breadcrumbs?|popular|trending|most-read|share|social|cookie|pagination|pager|"
     r"tags|tag-?cloud|tag-?list)([-_ ]|$)"
 )
+PAGER_QUERY = re.compile(r"(^|&)(page|paged|start|offset|pg)=\d+(&|$)", re.IGNORECASE)
 # Links that name a tag, a category, an author or the next page, whatever their path.
 NOT_STORY_REL = {"tag", "category", "author", "next", "prev", "previous"}
 MAX_CLIMB = 64  # ancestors looked at from a link; real pages nest a few dozen deep
@@ -427,8 +428,11 @@ def _candidate(anchor: LexborNode, url: str, page_url: str, sites: frozenset[str
     parts = urlsplit(url)
     if url.rstrip("/") == page_url.rstrip("/") or NOT_ARTICLE.search(parts.path or "/"):
         return False
-    if (parts.path.strip("/") == "" and not parts.query) or "attachment_id=" in parts.query:
+    segments = [seg for seg in parts.path.split("/") if seg]
+    if (not segments and not parts.query) or "attachment_id=" in parts.query:
         return False  # the home page; a WordPress image page
+    if (segments and all(seg.isdigit() for seg in segments)) or PAGER_QUERY.search(parts.query):
+        return False  # an archive of a year, month or day (/2025/10/); a page of the list (?page=2, ?start=10)
     return not _not_story_rel(anchor)
 
 

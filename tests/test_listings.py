@@ -235,3 +235,15 @@ def test_posts_with_their_own_header_outside_any_article(site: SiteServer, capsy
         ("A new record at the hill race", None),
     ]  # the site's header and footer stay out
     assert heads[0]["summary"] == "Volunteers spent six weekends setting each stone in lime mortar."
+
+
+def test_the_newest_story_featured_in_an_aside_of_its_own(site: SiteServer, capsys: pytest.CaptureFixture[str]) -> None:
+    heads = headlines(capsys, site.url("featured-aside.html"))  # Pelican's default theme, hAtom
+    assert [(h["title"], h["published"], h["author"]) for h in heads] == [
+        ("New lamps for Lantern Street, at last", "2025-10-03T19:30:00+02:00", "Mira Holt"),
+        ("The library opens late on Thursdays", "2025-09-28T09:00:00+02:00", "Mira Holt"),
+        ("Cobbles relaid outside the bakery", "2025-09-20T08:00:00+02:00", None),
+        ("Photos from the street party", None, None),
+    ]  # not the sidebar's story
+    assert heads[0]["url"] == site.url("new-lamps-for-lantern-street.html")
+    assert heads[1]["summary"] == "From October the reading room stays open until nine on Thursday evenings."

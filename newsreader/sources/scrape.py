@@ -38,8 +38,13 @@ CHROME = "nav, aside, form, script, style, noscript, template, [role=navigation]
 PAGE_PARTS = "header, footer"
 ITEM_TAGS = {"article", "li"}
 SITE_PART = re.compile(r"(^|[-_ ])(site|global|page|masthead|colophon|banner|top|bottom)([-_ ]|$)")
+SIDEBAR = re.compile(
+    r"(^|[-_ ])(sidebar|widgets?|widget-area|secondary|related|rail|popular|recent|trending|more|also|promo|ads?)"
+    r"([-_ ]|$)"
+)
 POST_PART = re.compile(r"(^|[-_ ])(post|entry|card|article|item|teaser|meta)([-_ ]|$)")
 LINKED_HEADING = ", ".join(f"h{n} a[href], a[href] h{n}" for n in range(1, 7))
+FEATURED = ", ".join(f"article h{n} a[href], article a[href] h{n}" for n in range(1, 7))
 # Paths that name a place on the site rather than a story.
 NOT_ARTICLE = re.compile(
     r"/(tags?|topics?|sections?|category|categories|authors?|about|contacts?|privacy|terms|search|login|"
@@ -235,10 +240,18 @@ def _good_group(items: list[_Item]) -> bool:
 
 def _strip_chrome(tree: LexborHTMLParser) -> None:
     for node in tree.css(CHROME):
-        node.decompose()
+        if node.tag != "aside" or not _featured(node):
+            node.decompose()
     for node in tree.css(PAGE_PARTS):
         if not _has_ancestor(node, ITEM_TAGS) and not _post_part(node):
             node.decompose()
+
+
+def _featured(aside: LexborNode) -> bool:
+    """An <aside> that holds the newest story itself (Pelican's aside#featured), not a sidebar: an <article> with
+    a linked heading, and no class or id saying sidebar, widget or related."""
+    marker = " ".join(filter(None, (aside.attributes.get("class"), aside.attributes.get("id")))).lower()
+    return not SIDEBAR.search(marker) and aside.css_first(FEATURED) is not None
 
 
 def _post_part(node: LexborNode) -> bool:

@@ -260,16 +260,17 @@ def cmd_headlines(args: argparse.Namespace) -> int:
     from newsreader.fetch import Fetcher, FetchError
     from newsreader.refresh import headlines_of
     from newsreader.sources.feed import FeedError
+    from newsreader.sources.scrape import ScrapeError
 
     config = _config(args)
 
     async def work() -> list[Story]:
         async with Fetcher(config.network) as fetcher:
-            return await headlines_of(fetcher, args.url, config)
+            return await headlines_of(fetcher, args.url, config, scrape=args.scrape)
 
     try:
         stories = asyncio.run(work())
-    except (FetchError, FeedError) as exc:
+    except (FetchError, FeedError, ScrapeError) as exc:
         raise CliError(f"{args.url}: {exc}") from None
     if args.json:
         keys = ("title", "url", "published", "author", "summary")
@@ -425,6 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = add("headlines", "fetch a feed or page once, without subscribing, and print its headlines")
     a.add_argument("url")
+    a.add_argument("--scrape", action="store_true", help="ask for the page and scrape it, even if it advertises a feed")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_headlines)
 

@@ -27,7 +27,7 @@ from newsreader.fetch import ACCEPT_PAGE, Fetcher, FetchError, Response
 from newsreader.model import Article, ScrapeRule, Source, Story
 from newsreader.sources.discover import find_feeds, sniff
 from newsreader.sources.feed import FeedError, ParsedFeed, parse_feed
-from newsreader.sources.scrape import rule_for, scrape_headlines
+from newsreader.sources.scrape import ScrapeError, rule_for, scrape_headlines
 from newsreader.store import Store, StoreError
 
 T = TypeVar("T")
@@ -414,11 +414,17 @@ class Refresher:
         return Subscribed(source, f"no feed on the page; scraping its headlines ({new} stories)", new)
 
 
-async def headlines_of(fetcher: Fetcher, url: str, config: Config) -> list[Story]:
-    """The headlines the reader would show for a URL, fetched once without subscribing."""
-    resp = await fetcher.get(url, accept="*/*")
+async def headlines_of(fetcher: Fetcher, url: str, config: Config, scrape: bool = False) -> list[Story]:
+    """The headlines the reader would show for a URL, fetched once without subscribing.
+
+    A page is scraped; scrape=True asks for the page (as `add --scrape`) and refuses what is not one.
+    """
+    resp = await fetcher.get(url, accept=ACCEPT_PAGE if scrape else "*/*")
     kind = sniff(resp.content, resp.content_type)
     loop = asyncio.get_running_loop()
+    if scrape and kind != "html":
+        what = "an empty response" if kind == "empty" else f"{kind} ({resp.content_type or 'no Content-Type'})"
+        raise ScrapeError(f"asked to scrape a page, but the server sent {what}")
     if kind == "html":
         rule = rule_for(url, config.scrape)
         return await loop.run_in_executor(None, scrape_headlines, resp.content, resp.url, rule, resp.content_type)

@@ -139,3 +139,67 @@ def test_a_rule_with_every_selector() -> None:
 def test_a_broken_rule_selector_says_so() -> None:
     with pytest.raises(ValueError, match="not a CSS selector"):
         scrape("list-headlines.html", "https://daily.example/", ScrapeRule(match="daily.example", item="li[["))
+
+
+@pytest.mark.parametrize(
+    ("markup", "published"),
+    [
+        (
+            '<time datetime="2025-10-02T08:15:00-03:30">2 Oct</time>',
+            datetime(2025, 10, 2, 8, 15, tzinfo=timezone(-timedelta(hours=3, minutes=30))),
+        ),
+        (
+            '<abbr class="published" title="2025-10-02T08:15:00+05:00">8:15</abbr>',
+            datetime(2025, 10, 2, 8, 15, tzinfo=KZ),
+        ),
+        ('<span title="2025-10-02 08:15:00 +0500 +05">2 Oct</span>', datetime(2025, 10, 2, 8, 15, tzinfo=KZ)),
+        (
+            '<meta itemprop="datePublished" content="2025-10-02T08:15:00.250Z">',
+            datetime(2025, 10, 2, 8, 15, tzinfo=UTC),
+        ),
+        ('<span class="published">2025-10-02</span>', datetime(2025, 10, 2, tzinfo=UTC)),
+        ('<time datetime="2025-13-45T08:15:00+05:00">junk</time>', None),
+        ('<time datetime="2025-10-02T08:15:00+99:00">junk</time>', None),
+        ("<time>yesterday</time>", None),
+    ],
+)
+def test_listing_dates_keep_their_offset_and_junk_is_no_date(markup: str, published: datetime | None) -> None:
+    items = "".join(
+        f'<li><a href="/2025/10/0{i}/story-number-{i}">Story number {i} of the day</a> {markup}</li>' for i in range(3)
+    )
+    stories = scrape_headlines(f"<html><body><main><ul>{items}</ul></main></body></html>", "https://a.example/")
+    assert [s.published for s in stories] == [published] * 3
+
+
+def test_profiles_the_home_page_and_other_blogs_of_the_same_host_are_not_headlines() -> None:
+    stories = [
+        ("/p/notes-on-the-harvest", "Notes on the harvest in the north"),
+        ("/p/the-tram-and-the-city", "The tram and the city, a year on"),
+        ("/p/eagles-over-the-steppe", "Eagles over the steppe in October"),
+    ]
+    chrome = [
+        ("https://substack.example/@someone-else", "Someone else writes here too"),  # the host's, not this blog's
+        ("https://other.substack.example/p/their-own-post-here", "Another blog's post on the same host"),
+        ("/profile/12345-a-reader", "View a reader's profile page"),
+        ("/", "The Steppe Letter home page"),
+        ("/?attachment_id=77", "A photo of the steppe at dusk"),
+    ]
+    items = "".join(f'<li><h3><a href="{href}">{title}</a></h3></li>' for href, title in stories + chrome)
+    html = f"<html><body><main><ul>{items}</ul></main></body></html>"
+    found = scrape_headlines(html, "https://steppe.substack.example/archive")
+    assert [(s.url, s.title) for s in found] == [(f"https://steppe.substack.example{h}", t) for h, t in stories]
+
+
+def test_archives_and_pages_of_the_list_are_not_headlines() -> None:
+    stories = [
+        f'<li><a href="/2025/10/0{i}/story-{i}-of-the-week">Story {i} of the week, in full</a></li>' for i in range(3)
+    ]
+    chrome = [
+        '<li><a href="/2025/10/">Archive of October 2025 here</a></li>',
+        '<li><a href="/2025/">Archive of the year 2025</a></li>',
+        '<li><a href="/news?page=2">Older stories on page two</a></li>',
+        '<li><a href="/blog?start=10&amp;limit=10">Further stories from the blog</a></li>',
+    ]
+    html = f"<html><body><main><ul>{''.join(stories + chrome)}</ul></main></body></html>"
+    found = scrape_headlines(html, "https://a.example/news")
+    assert [s.url for s in found] == [f"https://a.example/2025/10/0{i}/story-{i}-of-the-week" for i in range(3)]

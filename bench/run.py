@@ -408,6 +408,21 @@ class LoadWatch:
         return f"1-minute load average during the run: mean {mean:.2f}, max {max(self.samples):.2f} ({os.cpu_count()} cores)"
 
 
+HAND_WRITTEN = (
+    "<!-- bench.run keeps what follows this line: sections measured by their own commands, written by hand -->"
+)
+
+
+def kept_sections(path: Path) -> str:
+    """The hand-written part of an existing BENCHMARKS.md (from the HAND_WRITTEN line on), to write back as it is."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    at = text.find(HAND_WRITTEN)
+    return "\n" + text[at:] if at >= 0 else ""
+
+
 def document(rows: list[Row], quick: bool, load: str) -> str:
     command = "python -m bench.run" + (" --quick" if quick else "")
     return (
@@ -483,7 +498,8 @@ def main() -> None:
             print(f"{r.name}: {r.cell()} {r.note}", flush=True)
         rows += got
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(document(rows, args.quick, load.summary()), encoding="utf-8")
+    kept = kept_sections(args.out)
+    args.out.write_text(document(rows, args.quick, load.summary()) + kept, encoding="utf-8")
     print(f"wrote {args.out}")
 
 

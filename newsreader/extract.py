@@ -252,6 +252,7 @@ def _credits(tree: Any) -> list[tuple[Any, str]]:
     found = []
     for node in tree.xpath(
         "//body//*[self::p or self::div or self::span or self::address][not(*[self::p or self::div])]"
+        "[contains(., ':') or contains(., '：')][string-length(normalize-space(.)) <= 120]"  # filtered in C: fast
     ):
         text = _text(node)
         if not text or len(text) > 120:
@@ -269,7 +270,11 @@ def _split_names(credit: str) -> list[str]:
 
 def _bylines(tree: Any) -> list[tuple[Any, str]]:
     found = []
-    for node in tree.xpath('//body//*[@rel="author" or @itemprop="author" or @class or @id]'):
+    # Narrowed in C before the exact test (most pages have thousands of classed elements); the stems leave out
+    # the first letter so "Author" and "author" both pass.
+    stems = " or ".join(f"contains(@{a}, '{stem}')" for a in ("class", "id") for stem in ("uthor", "yline", "riter"))
+    candidates = f'//body//*[@rel="author" or @itemprop="author" or {stems}]'
+    for node in tree.xpath(candidates):
         if node.get("rel") != "author" and node.get("itemprop") != "author" and not BYLINE_CLASS.search(_classes(node)):
             continue
         text = _text(node)
@@ -490,16 +495,23 @@ TEXT_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre
 IMAGE_KEY = 60  # characters of a block's words that place a picture: enough to tell paragraphs apart
 
 
-def _start_key(node: Any) -> str:
-    """The first words of an element's text, as _plain_key makes them (without reading all of a long element)."""
+WORDS = re.compile(r"\w+")
+
+
+def _start_key(text: str) -> str:
+    """The first words of a text, lower case: what places a picture between the blocks the body kept."""
+    return " ".join(WORDS.findall(text[: 4 * IMAGE_KEY])).casefold()[:IMAGE_KEY]
+
+
+def _node_start(node: Any) -> str:
     parts: list[str] = []
     size = 0
-    for piece in node.itertext():
+    for piece in node.itertext():  # not all of a long element's text: its start is enough
         parts.append(piece)
         size += len(piece)
         if size > 4 * IMAGE_KEY:
             break
-    return _plain_key("".join(parts))[:IMAGE_KEY]
+    return _start_key("".join(parts))
 
 
 def _with_images(tree: Any, blocks: list[str], url: str, lead_image: str) -> list[str]:
@@ -508,15 +520,20 @@ def _with_images(tree: Any, blocks: list[str], url: str, lead_image: str) -> lis
     trafilatura reads the text without them (with them it picks other blocks on some pages); a picture counts as
     the story's only when body text comes both before and after it on the page, and the lead photo is shown apart.
     """
-    if not blocks or not tree.xpath("//body//img[@src]"):
+    pictures = [
+        img
+        for img in tree.xpath("//body//img[@src]")
+        if not img.get("src").strip().startswith("data:") and not _same_image(urljoin(url, img.get("src")), lead_image)
+    ]
+    if not blocks or not pictures:
         return blocks
-    index = {_plain_key(b)[:IMAGE_KEY]: i for i, b in enumerate(blocks)}
+    index = {_start_key(MD_LINK_TEXT.sub(r"\1", b)): i for i, b in enumerate(blocks)}
     after: dict[int, list[str]] = {}
     last: int | None = None
     waiting: list[str] = []
     for node in tree.iter("img", *TEXT_BLOCKS):
         if node.tag != "img":
-            i = index.get(_start_key(node))
+            i = index.get(_node_start(node))
             if i is not None:
                 if last is not None and waiting:
                     after.setdefault(last, []).extend(waiting)

@@ -85,3 +85,16 @@ def test_quick_benchmark_measures_every_row(tmp_path: Path) -> None:
         assert measured in names, measured
     assert all(re.search(r"\| [0-9.]+ (s|ms|MB)", row) for row in rows), rows  # a number in every row
     assert re.search(r"\*\*mean of \d+\*\* \| \*\*[01]\.\d\d\*\* \| \*\*[01]\.\d\d\*\*", quality), quality
+
+
+def test_the_benchmark_keeps_the_hand_written_sections(tmp_path: Path) -> None:
+    from bench.run import HAND_WRITTEN, kept_sections
+
+    doc = tmp_path / "BENCHMARKS.md"
+    assert kept_sections(doc) == ""  # no file yet
+    doc.write_text(
+        f"# Benchmarks\n\n| generated |\n\n{HAND_WRITTEN}\n\n## Headline lists\n\nby hand\n", encoding="utf-8"
+    )
+    assert kept_sections(doc) == f"\n{HAND_WRITTEN}\n\n## Headline lists\n\nby hand\n"
+    doc.write_text("# Benchmarks\n\nno marker\n", encoding="utf-8")
+    assert kept_sections(doc) == ""

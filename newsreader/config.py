@@ -27,6 +27,12 @@ per_host = 4            # requests at once to one host
 [reader]
 full_text = true        # fetch and extract each story's page when its feed holds no full text
 extract_concurrency = 4
+# Whole stories are fetched newest first, within these limits; the rest wait for the next refresh (or for the
+# moment a story is opened in the reader).
+first_articles = 5            # per source, on its first refresh
+articles_per_source = 20      # per source, on later refreshes
+articles_per_refresh = 500    # in all, per refresh
+article_bytes_per_refresh = 104857600  # 100 MiB of pages in all, per refresh
 browser = ""            # command to open links; "" = the system's default browser
 
 # Per-site rules for scraping listing pages; they override the generic heuristic.
@@ -94,6 +100,10 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     full_text: bool = True
     extract_concurrency: int = 4
+    first_articles: int = 5
+    articles_per_source: int = 20
+    articles_per_refresh: int = 500
+    article_bytes_per_refresh: int = 100 * 1024 * 1024
     browser: str = ""
     scrape: list[ScrapeRule] = field(default_factory=list)
 
@@ -112,9 +122,16 @@ def _typed(section: dict[str, object], key: str, default: object, where: str) ->
     return value
 
 
+ARTICLE_BUDGET = ("first_articles", "articles_per_source", "articles_per_refresh", "article_bytes_per_refresh")
+
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "network": ("timeout", "deadline", "max_bytes", "max_redirects", "concurrency", "per_host"),
-    "reader": ("full_text", "extract_concurrency", "browser"),
+    "reader": (
+        "full_text",
+        "extract_concurrency",
+        "browser",
+        *ARTICLE_BUDGET,
+    ),
 }
 
 
@@ -159,6 +176,11 @@ def load_config(path: Path | None = None) -> Config:
     cfg.full_text = bool(_typed(reader, "full_text", cfg.full_text, where))
     cfg.extract_concurrency = int(_typed(reader, "extract_concurrency", cfg.extract_concurrency, where))  # type: ignore[call-overload]
     cfg.browser = str(_typed(reader, "browser", cfg.browser, where))
+    for name in ARTICLE_BUDGET:
+        value = int(_typed(reader, name, getattr(cfg, name), where))  # type: ignore[call-overload]
+        if value < 0:
+            raise ConfigError(f"{where}: '{name}' must be 0 or more, not {value}")
+        setattr(cfg, name, value)
     for i, rule in enumerate(raw.get("scrape", [])):
         if not isinstance(rule, dict) or not rule.get("match") or not rule.get("item"):
             raise ConfigError(f"{path} [[scrape]] #{i + 1}: 'match' and 'item' are required")

@@ -126,6 +126,32 @@ def parse_and_save(db: str, source_id: int, kind: str, resp: Response, rule: Scr
 WRITE_BATCH = 4
 
 
+WAITING_COUNTED = 10_000  # stories needing their page, read per source to say how many wait (the rest: "10000")
+
+
+@dataclass(slots=True)
+class ArticleBudget:
+    """What one refresh may spend on whole stories: a count of pages, and their bytes."""
+
+    pages: int
+    bytes: int
+    used_pages: int = 0
+    used_bytes: int = 0
+
+    def take(self) -> bool:
+        """One page more, if the count allows (bytes are checked when it is its turn)."""
+        if self.used_pages >= self.pages:
+            return False
+        self.used_pages += 1
+        return True
+
+    def has_bytes(self) -> bool:
+        return self.used_bytes < self.bytes
+
+    def spend(self, n: int) -> None:
+        self.used_bytes += n
+
+
 @dataclass(slots=True)
 class Outcome:
     """What refreshing one source came to."""
@@ -138,6 +164,7 @@ class Outcome:
     warning: str = ""
     articles: int = 0  # pages fetched and extracted
     article_errors: int = 0
+    articles_waiting: int = 0  # stories whose page is left for later by the refresh's budget
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -149,12 +176,19 @@ class Outcome:
             "warning": self.warning or None,
             "articles": self.articles,
             "article_errors": self.article_errors,
+            "articles_waiting": self.articles_waiting,
         }
 
     def describe(self) -> str:
         name = self.title or self.url
         extra = f"; {self.articles} full stories" if self.articles else ""
         extra += f"; {self.article_errors} pages failed" if self.article_errors else ""
+        if self.articles_waiting:
+            extra += (
+                "; 1 story waits for its whole text"
+                if self.articles_waiting == 1
+                else f"; {self.articles_waiting} stories wait for their whole text"
+            )
         if self.status == "error":
             return f"{name}: error: {self.error}"
         if self.status == "backing_off":
@@ -191,6 +225,10 @@ class Refresher:
 
     def __post_init__(self) -> None:
         self._articles = asyncio.Semaphore(max(1, self.config.extract_concurrency))
+
+    def budget(self) -> ArticleBudget:
+        """A fresh allowance of whole stories for one refresh (of one source, or of all of them together)."""
+        return ArticleBudget(self.config.articles_per_refresh, self.config.article_bytes_per_refresh)
 
     async def _cpu(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
@@ -243,11 +281,12 @@ class Refresher:
         if sources is None:
             sources = await self._db(self.store.sources)
         gate = asyncio.Semaphore(max(1, self.config.network.concurrency))
+        budget = self.budget()
 
         async def one(source: Source) -> Outcome:
             async with gate:
                 try:
-                    outcome = await self.refresh_source(source, full_text=full_text)
+                    outcome = await self.refresh_source(source, full_text=full_text, budget=budget)
                 except Exception as exc:  # a bug of ours must cost one source, never the run
                     outcome = Outcome(source.url, source.title, "error", error=f"unexpected failure: {exc!r}")
             if self.on_outcome:
@@ -256,7 +295,9 @@ class Refresher:
 
         return list(await asyncio.gather(*(one(s) for s in sources)))
 
-    async def refresh_source(self, source: Source, full_text: bool = True) -> Outcome:
+    async def refresh_source(
+        self, source: Source, full_text: bool = True, budget: ArticleBudget | None = None
+    ) -> Outcome:
         outcome = Outcome(url=source.url, title=source.title)
         assert source.id is not None
         now = datetime.now(UTC)
@@ -277,7 +318,7 @@ class Refresher:
             except StoreError as exc:
                 outcome.status, outcome.error = "error", str(exc)  # e.g. disk full: nothing of it was saved
         if full_text and self.config.full_text and source.full_text and outcome.status != "backing_off":
-            await self._fetch_articles(source.id, outcome)
+            await self._fetch_articles(source.id, outcome, budget or self.budget())
         return outcome
 
     async def _fetch_stories(self, source: Source, outcome: Outcome) -> None:
@@ -318,24 +359,39 @@ class Refresher:
             warning=outcome.warning,
         )
 
-    async def _fetch_articles(self, source_id: int, outcome: Outcome) -> None:
-        wanted = await self._db(self.store.stories_needing_article, source_id)
+    async def _fetch_articles(self, source_id: int, outcome: Outcome, budget: ArticleBudget) -> None:
+        """The newest stories' pages, as many as the source's cap and the refresh's budget allow; the rest wait
+        (counted in the outcome) for a later refresh or for the moment one is opened.
+
+        A source none of whose pages was ever tried (just subscribed or imported) gets the smaller first cap: a
+        fresh import of 500 feeds must not wait for 25,000 pages."""
+        wanted = await self._db(self.store.stories_needing_article, source_id, WAITING_COUNTED)
+        stored = await self._db(self.store.source, source_id)
+        first = stored is not None and len(wanted) >= stored.total
+        cap = self.config.first_articles if first else self.config.articles_per_source
+        chosen = [s for s in wanted[:cap] if budget.take()]
 
         async def one(story: Story) -> None:
             async with self._articles:
-                _, error = await self.load_article(story)
+                if not budget.has_bytes():
+                    outcome.articles_waiting += 1
+                    return
+                _, error = await self.load_article(story, budget)
             if error:
                 outcome.article_errors += 1
             else:
                 outcome.articles += 1
 
-        await asyncio.gather(*(one(s) for s in wanted))
+        await asyncio.gather(*(one(s) for s in chosen))
+        outcome.articles_waiting += len(wanted) - len(chosen)
 
-    async def load_article(self, story: Story) -> tuple[Article | None, str]:
+    async def load_article(self, story: Story, budget: ArticleBudget | None = None) -> tuple[Article | None, str]:
         """Fetch and extract a story's page and keep it; returns the article or why not (also kept)."""
         assert story.id is not None
         try:
             resp = await self.fetcher.get(story.url, accept=ACCEPT_PAGE)
+            if budget is not None:
+                budget.spend(len(resp.content))
             article = await self._cpu(extract_article, resp.content, resp.url, resp.content_type)
         except (FetchError, ExtractError) as exc:  # an ExtractError is logged, with its traceback, where raised
             await self._write(self.store.save_article, story.id, None, str(exc))

@@ -117,7 +117,16 @@ def test_a_page_with_a_feed_subscribes_to_the_feed(site: SiteServer, capsys: pyt
     assert (source["url"], source["kind"], source["site_url"]) == (site.url("rss.xml"), "feed", site.url("index.html"))
 
 
-def test_scraped_page_refresh_keeps_dead_links_as_errors(site: SiteServer, capsys: pytest.CaptureFixture[str]) -> None:
+def write_config(xdg: Path, text: str) -> None:
+    path = xdg / "config" / "newsreader" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_scraped_page_refresh_keeps_dead_links_as_errors(
+    site: SiteServer, xdg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_config(xdg, "[reader]\nfirst_articles = 50\n")  # every page at once: this test is about the dead ones
     code, out, err = run(capsys, "add", "--scrape", site.url("index.html"))
     assert code == 0, err
     assert "scraping" in out
@@ -203,3 +212,37 @@ def test_whole_stories_can_be_switched_off_per_source(site: SiteServer, capsys: 
     (outcome,) = run_json(capsys, "refresh")
     assert outcome["articles"] == 0 and outcome["article_errors"] == 0
     assert all(s["article"] is None for s in run_json(capsys, "list"))
+
+
+def test_whole_stories_newest_first_within_the_refreshs_budget(
+    site: SiteServer, xdg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A first refresh fetches the newest few pages of each source; the rest wait, and the refresh says how many.
+    write_config(xdg, "[reader]\nfirst_articles = 5\narticles_per_source = 10\n")
+    assert run(capsys, "add", "--scrape", site.url("index.html"))[0] == 0
+    (first,) = run_json(capsys, "refresh")
+    assert first["articles"] + first["article_errors"] == 5 and first["articles_waiting"] == 16
+    tried = [s for s in run_json(capsys, "list") if s["has_article"] or s["article_error"]]
+    newest = run_json(capsys, "list")[:5]
+    assert {s["id"] for s in tried} == {s["id"] for s in newest}  # newest first
+    code, out, _ = run(capsys, "refresh")
+    assert code == 0 and "6 stories wait for their whole text" in out  # a later refresh: up to 10 more
+    (third,) = run_json(capsys, "refresh")
+    assert third["articles"] + third["article_errors"] == 6 and third["articles_waiting"] == 0
+
+
+def test_the_refresh_budget_is_shared_by_all_sources(
+    site: SiteServer, xdg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_config(xdg, "[reader]\nfirst_articles = 50\narticles_per_refresh = 3\n")
+    assert run(capsys, "add", "--scrape", site.url("index.html"))[0] == 0
+    assert run(capsys, "add", site.url("rss.xml"))[0] == 0
+    outcomes = run_json(capsys, "refresh")
+    assert sum(o["articles"] + o["article_errors"] for o in outcomes) == 3
+    assert sum(o["articles_waiting"] for o in outcomes) > 0
+
+
+def test_a_negative_budget_is_a_clear_config_error(xdg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_config(xdg, "[reader]\narticles_per_refresh = -1\n")
+    code, _, err = run(capsys, "refresh")
+    assert code == 1 and "'articles_per_refresh' must be 0 or more" in err

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import json
+import logging
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -14,7 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsreader import __version__, safe
-from newsreader.config import Config, ConfigError, config_path, data_dir, db_path, downloads_dir, load_config
+from newsreader.config import (
+    Config,
+    ConfigError,
+    config_path,
+    data_dir,
+    db_path,
+    downloads_dir,
+    load_config,
+    log_path,
+)
 from newsreader.model import Story
 
 if TYPE_CHECKING:
@@ -318,6 +328,21 @@ def _first_headlines(store: Store) -> Future[tuple[int, list[Story]]]:
     return future
 
 
+def _log_to_file() -> None:
+    """The TUI's failures (with tracebacks) go to config.log_path(); the screen says what failed."""
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    except OSError as exc:
+        print(f"newsreader: warning: cannot log to {path}: {exc.strerror or exc}", file=sys.stderr)
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("newsreader")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def run_tui(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.demo:
@@ -334,6 +359,7 @@ def run_tui(args: argparse.Namespace) -> int:
     # No garbage collection until the first frame is up (the app turns it back on): start-up makes ~10^5 objects
     # that all live on, and collecting them again and again cost ~30 ms of the first paint.
     gc.disable()
+    _log_to_file()
     from newsreader.tui.app import NewsReaderApp
 
     try:

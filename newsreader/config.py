@@ -66,6 +66,11 @@ def downloads_dir() -> Path:
     return Path(_dirs().user_downloads_dir)
 
 
+def log_path() -> Path:
+    """Where the reader logs what went wrong (a failed worker, with its traceback)."""
+    return cache_dir() / "newsreader.log"
+
+
 def db_path() -> Path:
     return data_dir() / "newsreader.db"
 

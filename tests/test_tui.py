@@ -14,9 +14,9 @@ from werkzeug import Request, Response
 
 from newsreader.config import Config, NetworkConfig
 from newsreader.model import Article, Related, Story
-from newsreader.store import Store
+from newsreader.store import Store, StoreError
 from newsreader.tui.app import NewsReaderApp
-from newsreader.tui.screens.dialogs import ErrorScreen, HelpScreen, binding_table
+from newsreader.tui.screens.dialogs import ErrorScreen, FailureScreen, HelpScreen, binding_table
 from newsreader.tui.screens.main import MainScreen
 from newsreader.tui.widgets.article_view import ArticleView
 from newsreader.tui.widgets.headline_list import KEEP_PAGES, PAGE, HeadlineList
@@ -531,3 +531,42 @@ async def test_refreshing_many_sources_parses_and_saves_in_worker_processes(
         assert headline_list(app).total == 66
         sources = app.screen.query_one(SourceList)
         assert " ".join(sources.label(0).split()) == "All stories 66" and sources.option_count == 23
+
+
+async def test_a_store_error_in_a_worker_is_shown_and_the_reader_goes_on(
+    demo_store: Store, clock: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    def refuse(*_args: object, **_kw: object) -> None:
+        raise StoreError("the database is busy or read-only: database is locked")
+
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(demo_store, "set_read", refuse)
+        await pilot.press("m")  # marking read fails in its worker
+        await settle(app, pilot)
+        assert app.is_running and isinstance(app.screen, MainScreen)
+        status = str(app.screen.query_one("#status").render())
+        assert "Saving what was read failed: the database is busy or read-only" in status
+        assert any("Saving what was read failed" in r.getMessage() and r.exc_info for r in caplog.records)
+        await pilot.press("j")  # the keys still work
+        assert headline_list(app).cursor == 1
+
+
+async def test_an_unexpected_worker_failure_opens_a_dialog_and_closes_again(
+    demo_store: Store, clock: Any, monkeypatch: Any
+) -> None:
+    def broken(*_args: object, **_kw: object) -> None:
+        raise ValueError("a bug \x1b[31mhere")
+
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(demo_store, "story", broken)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FailureScreen)
+        assert "Opening the story failed." in screen_text(app) and "ValueError: a bug here" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and app.is_running

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 from rich.table import Table
@@ -104,4 +105,34 @@ class ErrorScreen(ModalScreen[None]):
             text.append(f"\nLast tried {s.last_refresh:%Y-%m-%d %H:%M} UTC.", style="dim")
         with VerticalScroll() as scroll:
             scroll.border_title = "Source error (Esc to close)"
+            yield Static(text, markup=False)
+
+
+class FailureScreen(ModalScreen[None]):
+    """Something the reader did failed in a way we did not expect: said here, logged, and the reader goes on."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "dismiss", "Close", id="failure.close")]
+
+    DEFAULT_CSS = """
+    FailureScreen { align: center middle; }
+    FailureScreen > VerticalScroll {
+        width: 80; height: auto; max-height: 80%; border: thick $error; background: $surface; padding: 1 2;
+    }
+    """
+
+    def __init__(self, doing: str, error: BaseException) -> None:
+        super().__init__()
+        self.doing = doing
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        text.append(f"{self.doing} failed.\n\n", style="bold")
+        # The message may quote a server or a page: through the gate, as plain text.
+        text.append(safe.line(f"{type(self.error).__name__}: {self.error}") + "\n\n")
+        logs = [h.baseFilename for h in logging.getLogger("newsreader").handlers if isinstance(h, logging.FileHandler)]
+        where = f" in {logs[0]}" if logs else ""
+        text.append(f"The details are logged{where}. The reader goes on; Esc closes this.", style="dim")
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Something went wrong (Esc to close)"
             yield Static(text, markup=False)

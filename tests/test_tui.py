@@ -570,3 +570,19 @@ async def test_an_unexpected_worker_failure_opens_a_dialog_and_closes_again(
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen) and app.is_running
+
+
+async def test_a_theme_change_redraws_the_rows_in_the_new_theme(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")
+        await settle(app, pilot)
+        app.theme = "textual-light"
+        await settle(app, pilot)
+        for pane in (headline_list(app), app.screen.query_one(SourceList)):
+            background = pane.rich_style.bgcolor
+            # A row that is not the cursor's: its background is the pane's, in the new theme.
+            index = next(i for i in range(pane.row_count) if i != pane.cursor)
+            row = pane.render_line(index * pane.ROW)
+            assert {s.style.bgcolor for s in row if s.style} == {background}, type(pane).__name__

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from newsreader.model import Story
-from newsreader.store import Store
+from newsreader.store import RefreshResult, Store
 from tests.site_server import serving
 
 FEEDS, ITEMS = 60, 20
@@ -70,7 +70,7 @@ def prepared_store(tmp_path: Path, base: str) -> tuple[Path, list[int]]:
     store.save_stories(old.id, [Story(key=str(i), title=f"Read before {i}") for i in range(10)])
     read = [s.id for s in store.headlines(old.id) if s.id is not None][:6]
     store.set_read(read)
-    store.record_refresh(old.id, backoff_until=None)
+    store.record_refresh(old.id, RefreshResult(backoff_until=None))
     store.close()
     return path, read
 

@@ -14,7 +14,7 @@ from werkzeug import Request, Response
 
 from newsreader.config import Config, NetworkConfig
 from newsreader.model import Article, Related, Story
-from newsreader.store import Store, StoreError
+from newsreader.store import RefreshResult, Store, StoreError
 from newsreader.tui.app import NewsReaderApp
 from newsreader.tui.screens.dialogs import ErrorScreen, FailureScreen, HelpScreen, binding_table
 from newsreader.tui.screens.main import MainScreen
@@ -225,7 +225,7 @@ async def test_refresh_lands_new_stories_while_keys_keep_working(
     old = store.add_source("http://old.test/feed", title="Old", full_text=False)
     store.save_stories(old.id, [Story(key=str(i), title=f"Old story {i}") for i in range(5)])  # type: ignore[arg-type]
     app = make_app(store, clock, offline=False)
-    app.store.record_refresh(old.id, backoff_until=datetime(2999, 1, 1, tzinfo=clock().tzinfo))  # type: ignore[arg-type]
+    app.store.record_refresh(old.id, RefreshResult(backoff_until=datetime(2999, 1, 1, tzinfo=clock().tzinfo)))  # type: ignore[arg-type]
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("R")

@@ -107,17 +107,11 @@ class ArticleView(VerticalScroll, can_focus=True):
         style = (styles or {}).get
         text = Text()
         text.append(p.title + "\n", style=style("title", Style(bold=True)))
-        meta = []
-        if p.authors:
-            meta.append("By " + ", ".join(p.authors))
-        if p.published:
-            meta.append(p.published.astimezone().strftime("%a %d %b %Y %H:%M"))
-        meta += [v for v in (p.source or p.site, p.section) if v]
-        if p.reading_minutes:
-            meta.append(f"{p.reading_minutes} min read")
-        text.append(" · ".join(meta), style=style("meta", Style(italic=True)))
+        text.append(p.byline, style=style("meta", Style(italic=True)))  # made by render, as for show and save
         if p.url:
             text.append("\n" + p.url, style=style("link", Style(dim=True, underline=True)))
+        if p.tag_line:
+            text.append("\n" + p.tag_line, style=style("meta", Style(italic=True)))
         return text
 
     def _styled_header(self, p: Presented) -> Text:
@@ -163,8 +157,8 @@ class ArticleView(VerticalScroll, can_focus=True):
                 self._toggle(selector, False)
             return
         header.update(self._styled_header(p))
-        self.query_one("#article-caption", Static).update(Text(p.caption))
-        self._toggle("#article-caption", bool(p.caption))
+        self.query_one("#article-caption", Static).update(Text("\n".join(p.image_lines)))
+        self._toggle("#article-caption", bool(p.image_lines))
         self.query_one("#article-note", Static).update(Text(p.note))
         self._toggle("#article-note", bool(p.note))
         self._body(p.body or "*No text.*")

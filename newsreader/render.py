@@ -14,14 +14,9 @@ from pathlib import Path
 from newsreader import safe
 from newsreader.extract import html_to_markdown
 from newsreader.links import links_in
-from newsreader.model import Article, Related, Story
+from newsreader.model import Article, Related, Story, local_time
 
 WORDS_PER_MINUTE = 230
-
-
-def local_time(when: datetime) -> str:
-    """An instant as the reader reads it: their local time, with its zone (one format everywhere)."""
-    return when.astimezone().strftime("%a %d %b %Y %H:%M %Z").strip()
 
 
 @dataclass(slots=True)

@@ -16,12 +16,12 @@ import webbrowser
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
@@ -32,6 +32,7 @@ from newsreader import safe
 from newsreader.config import downloads_dir
 from newsreader.model import Source, Story
 from newsreader.store import Store, StoreError
+from newsreader.tui import commands
 from newsreader.tui.messages import (
     HeadlinesLoaded,
     PageLoaded,
@@ -42,6 +43,7 @@ from newsreader.tui.messages import (
     StoreChanged,
     StoryLoaded,
 )
+from newsreader.tui.reader import Reader
 from newsreader.tui.screens.dialogs import ErrorScreen, FailureScreen, HelpScreen
 from newsreader.tui.widgets.article_view import ArticleView, RelatedList
 from newsreader.tui.widgets.headline_list import PAGE, HeadlineList
@@ -52,7 +54,6 @@ if TYPE_CHECKING:
     from textual.widgets import Markdown
 
     from newsreader.refresh import Outcome
-    from newsreader.tui.app import NewsReaderApp
 
 PROGRESS_EVERY = 0.25  # seconds between refresh progress updates on screen
 
@@ -132,26 +133,7 @@ def list_state(store: Store, request: ListRequest) -> HeadlinesLoaded:
 
 
 class MainScreen(Screen[None]):
-    BINDINGS = [
-        Binding(
-            "tab", "cycle_panes", "Next pane (then the story's related headlines)", show=False, id="main.next-pane"
-        ),
-        Binding("shift+tab", "cycle_panes(-1)", "Previous pane", show=False, id="main.previous-pane"),
-        Binding("h,escape", "back", "Back", id="main.back"),
-        Binding("n", "next_unread", "Next unread", id="main.next-unread"),
-        Binding("p", "next_unread(False)", "Previous unread", show=False, id="main.previous-unread"),
-        Binding("space", "page_story", "Page the story down", show=False, id="main.story-page-down"),
-        Binding("b", "page_story(-1)", "Page the story up", show=False, id="main.story-page-up"),
-        Binding("o", "open_link", "Open in browser", id="main.open-link"),
-        Binding("m", "toggle_read", "Toggle read", show=False, id="main.toggle-read"),
-        Binding("s", "save_story", "Save story as Markdown", show=False, id="main.save"),
-        Binding("A", "mark_source_read", "Mark source read", show=False, id="main.mark-source-read"),
-        Binding("r", "refresh_source", "Refresh", id="main.refresh"),
-        Binding("R", "refresh_all", "Refresh all", id="main.refresh-all"),
-        Binding("slash", "search", "Search", id="main.search"),
-        Binding("e", "show_error", "Source error", show=False, id="main.show-error"),
-        Binding("question_mark", "help", "Help", id="main.help"),
-    ]
+    BINDINGS = list[BindingType](commands.MAIN)
 
     def __init__(self) -> None:
         super().__init__()
@@ -163,8 +145,8 @@ class MainScreen(Screen[None]):
         self.verified = False
 
     @property
-    def reader(self) -> NewsReaderApp:
-        return self.app  # type: ignore[return-value]
+    def reader(self) -> Reader:
+        return cast(Reader, self.app)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):

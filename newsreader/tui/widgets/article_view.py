@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from newsreader.model import Related
+from newsreader.tui import commands
 
 if TYPE_CHECKING:
     from newsreader.render import Presented
@@ -54,12 +55,7 @@ class RelatedList(OptionList):
 class ArticleView(VerticalScroll, can_focus=True):
     """Renders a Presented story; every string in it has already passed safe.py."""
 
-    BINDINGS = [
-        Binding("j", "scroll_down", "Scroll down", show=False, id="article.down"),
-        Binding("k", "scroll_up", "Scroll up", show=False, id="article.up"),
-        Binding("g", "scroll_home", "Top", show=False, id="article.top"),
-        Binding("G", "scroll_end", "Bottom", show=False, id="article.bottom"),
-    ]
+    BINDINGS = list[BindingType](commands.ARTICLE)
 
     COMPONENT_CLASSES = {"article-view--title", "article-view--meta", "article-view--link"}
 

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rich.text import Text
+from textual.binding import BindingType
 from textual.message import Message
 from textual.strip import Strip
 
 from newsreader import safe
 from newsreader.model import Story
 from newsreader.store import HEADLINE_PAGE
-from newsreader.tui.widgets.virtual_list import VirtualList, list_bindings
+from newsreader.tui import commands
+from newsreader.tui.widgets.virtual_list import VirtualList
 
 PAGE = HEADLINE_PAGE
 KEEP_PAGES = 8  # pages kept in memory; farther ones are dropped and asked for again if the reader returns
@@ -43,7 +45,7 @@ def relative_time(when: datetime | None, now: datetime) -> str:
 class HeadlineList(VirtualList):
     """Headlines of the selected source, newest first; the cursor row is the highlighted story."""
 
-    BINDINGS = list_bindings("headlines")
+    BINDINGS = list[BindingType](commands.HEADLINES)
     ROW = ROW
     CURSOR_COMPONENT = "headline-list--cursor"
 

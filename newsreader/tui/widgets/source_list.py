@@ -11,11 +11,13 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.binding import BindingType
 from textual.message import Message
 
 from newsreader import safe
 from newsreader.model import Source
-from newsreader.tui.widgets.virtual_list import VirtualList, list_bindings
+from newsreader.tui import commands
+from newsreader.tui.widgets.virtual_list import VirtualList
 
 ALL = "all"
 
@@ -25,7 +27,7 @@ Row = tuple[str, str, int, bool]  # (id: ALL or the source id, name, unread, in 
 class SourceList(VirtualList):
     """Sources to choose from; posts Chosen with a source id (None for every source) as the cursor moves."""
 
-    BINDINGS = list_bindings("sources", show_open=False)
+    BINDINGS = list[BindingType](commands.SOURCES)
     CURSOR_COMPONENT = "source-list--cursor"
 
     COMPONENT_CLASSES = {"source-list--error", "source-list--unread", "source-list--count", "source-list--cursor"}

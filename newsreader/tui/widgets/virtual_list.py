@@ -1,7 +1,7 @@
 """The one virtual list: the headlines and the sources are both this, with their own rows and data.
 
 A `ScrollView` that draws only the rows in view (Textual's OptionList is the model): it owns the cursor, the
-movement keys, clicks, the two-row repaint when the cursor moves, resizing, and one cache of drawn lines.
+movement actions (their keys: commands.list_keys), clicks, the two-row repaint when the cursor moves, resizing, and one cache of drawn lines.
 The cache is keyed on everything that changes a line's look: the row's identity and content (from the
 subclass), the line within the row, the width, selection, focus and the resolved style, so a theme change
 or a focus change is a cache miss, never a stale row.
@@ -16,7 +16,6 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.reactive import reactive
@@ -24,19 +23,6 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 LINE_CACHE = 1024  # drawn lines kept: several screens' worth of rows, in every style they were drawn in
-
-
-def list_bindings(prefix: str, open_description: str = "Open", show_open: bool = True) -> list[BindingType]:
-    """The keys of a list, with ids under `prefix` (a user keymap remaps them by id)."""
-    return [
-        Binding("j,down", "cursor_down", "Down", show=False, id=f"{prefix}.down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id=f"{prefix}.up"),
-        Binding("g,home", "first", "Top", show=False, id=f"{prefix}.top"),
-        Binding("G,end", "last", "Bottom", show=False, id=f"{prefix}.bottom"),
-        Binding("pagedown", "page_down", "Page down", show=False, id=f"{prefix}.page-down"),
-        Binding("pageup", "page_up", "Page up", show=False, id=f"{prefix}.page-up"),
-        Binding("enter,l", "open", open_description, show=show_open, id=f"{prefix}.open"),
-    ]
 
 
 class VirtualList(ScrollView, can_focus=True):

@@ -34,7 +34,7 @@ from bench.server import FeedServer
 ROOT = Path(__file__).resolve().parent.parent
 READER = [sys.executable, "-m", "newsreader"]
 CONCURRENCY = 16
-FIXTURE_PAGES = ROOT / "tests" / "fixtures" / "kz-news-site" / "news"
+FIXTURE_PAGES = ROOT / "newsreader" / "demo" / "pages"  # the sample site's story pages (the demo's, kept once)
 
 
 @dataclass

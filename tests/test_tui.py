@@ -267,9 +267,9 @@ async def test_offline_never_fetches(store: Store, clock: Any, httpserver: HTTPS
 async def test_opening_a_teaser_fetches_the_whole_story_on_demand(
     store: Store, clock: Any, httpserver: HTTPServer
 ) -> None:
-    from tests.site_server import KZ_SITE
+    from tests.site_server import KZ_PAGES
 
-    page = (KZ_SITE / "news" / "toqayev-to-meet-putin-in-moscow.html").read_text(encoding="utf-8")
+    page = (KZ_PAGES / "toqayev-to-meet-putin-in-moscow.html").read_text(encoding="utf-8")
     httpserver.expect_request("/story.html").respond_with_data(page, content_type="text/html; charset=utf-8")
     src = store.add_source("http://feed.test/rss", title="Teasers")
     teaser = Story(key="t", title=SEED_TITLE, url=httpserver.url_for("/story.html"), summary="Only a teaser.")
@@ -372,9 +372,9 @@ async def test_space_pages_the_story_from_the_headline_list(demo_store: Store, c
 
 
 async def test_related_headline_not_in_the_cache_is_fetched(store: Store, clock: Any, httpserver: HTTPServer) -> None:
-    from tests.site_server import KZ_SITE
+    from tests.site_server import KZ_PAGES
 
-    page = (KZ_SITE / "news" / "a-rare-black-melanist-wolf-was-shot-in-eastern-kazakhstan.html").read_text("utf-8")
+    page = (KZ_PAGES / "a-rare-black-melanist-wolf-was-shot-in-eastern-kazakhstan.html").read_text("utf-8")
     httpserver.expect_request("/wolf.html").respond_with_data(page, content_type="text/html; charset=utf-8")
     src = store.add_source("http://feed.test/rss", title="Feed", full_text=False)
     store.save_stories(src.id, [Story(key="s", title="Seed", url="http://feed.test/seed", summary="<p>Seed.</p>")])  # type: ignore[arg-type]

@@ -549,6 +549,7 @@ async def test_a_store_error_in_a_worker_is_shown_and_the_reader_goes_on(
         status = str(app.screen.query_one("#status").render())
         assert "Saving what was read failed: the database is busy or read-only" in status
         assert any("Saving what was read failed" in r.getMessage() and r.exc_info for r in caplog.records)
+        assert headline_list(app).current.read is False  # type: ignore[union-attr]  # as the store has it
         await pilot.press("j")  # the keys still work
         assert headline_list(app).cursor == 1
 

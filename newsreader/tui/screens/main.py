@@ -203,14 +203,14 @@ class MainScreen(Screen[None]):
         sources = self.reader.store.sources()
         self.post_message(SourcesLoaded(sources, sum(s.unread for s in sources)))
 
-    def load_headlines(self, select_story: int | None = None, open_it: bool = False) -> None:
+    def load_headlines(self, select_story: int | None = None) -> None:
         """Read the headline list for what the screen shows now, with the cursor on `select_story`."""
         query = self.search_query
         first = None
         if not query:
             # Started before the UI was (usually done by now); taken here, on the event loop, not in the thread.
             first, self.reader.first_page = self.reader.first_page, None
-        self._load_headlines(ListRequest(self._list_key(), self.source_id, query, select_story, open_it, first))
+        self._load_headlines(ListRequest(self._list_key(), self.source_id, query, select_story, first=first))
 
     @work(thread=True, exclusive=True, group="headlines", exit_on_error=False)
     def _load_headlines(self, request: ListRequest) -> None:
@@ -370,6 +370,10 @@ class MainScreen(Screen[None]):
         else:
             self.set_status(f"{doing} failed.")
             self.app.push_screen(FailureScreen(doing, error))
+        if worker.group == "read":
+            # The list was changed before the store said no: show again what the store has.
+            current = self.headlines.current
+            self.load_headlines(select_story=current.id if current else None)
 
     def on_status_changed(self, message: StatusChanged) -> None:
         self.set_status(message.text)

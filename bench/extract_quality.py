@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LABELLED = Path(__file__).resolve().parent / "labelled"
-SAMPLE = LABELLED.parent.parent / "tests" / "fixtures" / "kz-news-site" / "news"
+SAMPLE = LABELLED.parent.parent / "newsreader" / "demo" / "pages"  # the sample site's story pages
 URL = "https://example.test/news/story.html"
 WORD = re.compile(r"\w+", re.UNICODE)
 LINK_TARGET = re.compile(r"\]\([^)]*\)")
@@ -112,7 +112,7 @@ def table(runs: int = 7) -> str:
 
 
 def sample_site_timing(runs: int = 7) -> str:
-    """extract_article on the sample site's four story pages (tests/fixtures/kz-news-site): ms per page."""
+    """extract_article on the sample site's four story pages (newsreader/demo/pages, the site's news/): ms per page."""
     pages = sorted(SAMPLE.glob("*.html"))
     per_page = [score(ours, p.read_bytes(), "", runs) for p in pages]
     medians = [s.median for s in per_page]

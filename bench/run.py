@@ -34,7 +34,7 @@ from bench.server import FeedServer
 ROOT = Path(__file__).resolve().parent.parent
 READER = [sys.executable, "-m", "newsreader"]
 CONCURRENCY = 16
-FIXTURE_PAGES = ROOT / "tests" / "fixtures" / "kz-news-site" / "news"
+FIXTURE_PAGES = ROOT / "newsreader" / "demo" / "pages"  # the sample site's story pages (the demo's, kept once)
 
 
 @dataclass
@@ -191,7 +191,7 @@ def refresh_rows(feeds: int, items: int, latency: float, runs: int, work: Path) 
 def tui_refresh_row(tmp: Path, urls: Path, stories: int, runs: int) -> Row:
     """Keys in the TUI while it refreshes the whole corpus (R), cold, with 300 stories listed already."""
     from newsreader.model import Story
-    from newsreader.store import Store
+    from newsreader.store import RefreshResult, Store
 
     row = Row("key press to first byte of the reply, TUI, during a cold refresh (R) of the same corpus", "—", unit="ms")
     durations = []
@@ -207,7 +207,7 @@ def tui_refresh_row(tmp: Path, urls: Path, stories: int, runs: int) -> Row:
                 old.id,
                 [Story(key=str(i), title=f"Old story {i}", published=start - timedelta(hours=i)) for i in range(300)],
             )
-            store.record_refresh(old.id, backoff_until=datetime(2999, 1, 1, tzinfo=UTC))  # never fetched
+            store.record_refresh(old.id, RefreshResult(backoff_until=datetime(2999, 1, 1, tzinfo=UTC)))  # never fetched
         got = paint(db, "--refresh", str(stories + 300), "200", env=env)
         if got["median_ms"] is not None:
             row.values.append(float(got["median_ms"]))

@@ -215,11 +215,16 @@ def _story_json(story: Story) -> dict[str, Any]:
     return data
 
 
+def _cached_story(store: Store, story_id: int) -> Story:
+    story = store.story(story_id)
+    if story is None:
+        raise CliError(f"no story {story_id}")
+    return story
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
-        story = store.story(args.id)
-        if story is None:
-            raise CliError(f"no story {args.id}")
+        story = _cached_story(store, args.id)
         if not args.keep_unread and story.id is not None:
             store.set_read(story.id)
     if args.json:
@@ -233,9 +238,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_save(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
-        story = store.story(args.id)
-    if story is None:
-        raise CliError(f"no story {args.id}")
+        story = _cached_story(store, args.id)
     try:
         from newsreader.render import save_story
 

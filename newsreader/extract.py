@@ -23,6 +23,7 @@ import lxml.html
 from lxml import etree
 
 from newsreader import safe
+from newsreader.links import links_in
 from newsreader.model import Article, Image, Related
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,6 @@ RELATED_HEADING_XPATH = "./*[self::h2 or self::h3 or self::h4 or self::header or
 RELATED_CLASS = re.compile(r"related|latest|more-news|read-also|see-also|recommend", re.IGNORECASE)
 META_SCAN_BYTES = 4096
 TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—\-»·]|::)\s+")
-MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 
 
 # -- decoding -------------------------------------------------------------------------------------------
@@ -615,7 +615,7 @@ def _extract(html: str | bytes, url: str, content_type: str | None) -> Article:
         [_text(h) for b in related_blocks for h in b.xpath(RELATED_HEADING_XPATH)],
     )
     article.text = _body(tree, url, apart, image_url)
-    article.links = _unique_links(article.text)
+    article.links = links_in(article.text)
     return article
 
 
@@ -727,14 +727,6 @@ def _keywords(ld: dict[str, Any]) -> list[str]:
     if isinstance(keywords, str):
         return keywords.split(",")
     return [str(k) for k in keywords] if isinstance(keywords, list) else []
-
-
-def _unique_links(markdown: str) -> list[str]:
-    links: list[str] = []
-    for match in MD_LINK.finditer(markdown):
-        if match.group(1) not in links and match.group(1).startswith(("http://", "https://")):
-            links.append(match.group(1))
-    return links
 
 
 # -- feed HTML -> Markdown ----------------------------------------------------------------------------

@@ -12,6 +12,11 @@ def iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
 
 
+def local_time(when: datetime) -> str:
+    """An instant as the reader reads it: their local time, with its zone (one format on every screen)."""
+    return when.astimezone().strftime("%a %d %b %Y %H:%M %Z").strip()
+
+
 @dataclass(slots=True)
 class Source:
     """Something the reader subscribes to: a feed, or a listing page it scrapes."""

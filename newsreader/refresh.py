@@ -28,7 +28,7 @@ from newsreader.model import Article, ScrapeRule, Source, Story
 from newsreader.sources.discover import find_feeds, sniff
 from newsreader.sources.feed import FeedError, ParsedFeed, parse_feed
 from newsreader.sources.scrape import ScrapeError, rule_for, scrape_headlines
-from newsreader.store import Store, StoreError
+from newsreader.store import RefreshResult, Store, StoreError
 
 T = TypeVar("T")
 
@@ -113,10 +113,7 @@ def parse_and_save(db: str, source_id: int, kind: str, resp: Response, rule: Scr
     new = store.save_stories(
         source_id,
         stories,
-        title=title or None,
-        etag=resp.etag,
-        last_modified=resp.last_modified,
-        warning=warning,
+        RefreshResult(title=title or None, etag=resp.etag, last_modified=resp.last_modified, warning=warning),
     )
     return new, title, warning
 
@@ -310,11 +307,13 @@ class Refresher:
             except FetchError as exc:
                 outcome.status, outcome.error = "error", str(exc)
                 await self._write(
-                    self.store.record_refresh, source.id, error=outcome.error, backoff_until=exc.retry_after
+                    self.store.record_refresh,
+                    source.id,
+                    RefreshResult(error=outcome.error, backoff_until=exc.retry_after),
                 )
             except FeedError as exc:
                 outcome.status, outcome.error = "error", str(exc)
-                await self._write(self.store.record_refresh, source.id, error=outcome.error)
+                await self._write(self.store.record_refresh, source.id, RefreshResult(error=outcome.error))
             except StoreError as exc:
                 outcome.status, outcome.error = "error", str(exc)  # e.g. disk full: nothing of it was saved
         if full_text and self.config.full_text and source.full_text and outcome.status != "backing_off":
@@ -353,10 +352,7 @@ class Refresher:
             self.store.save_stories,
             source.id,
             stories,
-            title=title,
-            etag=resp.etag,
-            last_modified=resp.last_modified,
-            warning=outcome.warning,
+            RefreshResult(title=title, etag=resp.etag, last_modified=resp.last_modified, warning=outcome.warning),
         )
 
     async def _fetch_articles(self, source_id: int, outcome: Outcome, budget: ArticleBudget) -> None:
@@ -443,16 +439,18 @@ class Refresher:
             parsed = await self._cpu(parse_feed, resp.content, resp.url, resp.content_type)
         except FeedError as exc:
             raise SubscribeError(f"{url}: {exc}") from None
-        source = await self._db(self.store.add_source, url, "feed", parsed.title, site_url, full_text)
-        assert source.id is not None
-        new = await self._db(
-            self.store.save_stories,
-            source.id,
+        first = RefreshResult(
+            title=parsed.title, etag=resp.etag, last_modified=resp.last_modified, warning=parsed.warning
+        )
+        source, new = await self._db(
+            self.store.subscribe,
+            url,
             parsed.stories,
+            first,
+            kind="feed",
             title=parsed.title,
-            etag=resp.etag,
-            last_modified=resp.last_modified,
-            warning=parsed.warning,
+            site_url=site_url,
+            full_text=full_text,
         )
         message = note or f"subscribed to the feed “{parsed.title or url}”"
         return Subscribed(source, f"{message} ({new} stories)", new)
@@ -462,11 +460,8 @@ class Refresher:
         stories = await self._cpu(scrape_headlines, resp.content, resp.url, rule, resp.content_type)
         if not stories:
             raise SubscribeError(f"{url}: found no feed and no headlines on this page")
-        source = await self._db(self.store.add_source, url, "scrape", "", "", full_text)
-        assert source.id is not None
-        new = await self._db(
-            self.store.save_stories, source.id, stories, etag=resp.etag, last_modified=resp.last_modified
-        )
+        first = RefreshResult(etag=resp.etag, last_modified=resp.last_modified)
+        source, new = await self._db(self.store.subscribe, url, stories, first, kind="scrape", full_text=full_text)
         return Subscribed(source, f"no feed on the page; scraping its headlines ({new} stories)", new)
 
 
@@ -506,9 +501,10 @@ def load_demo(store: Store) -> Source:
     if existing and existing.total:
         return existing
     parsed = parse_feed(demo.joinpath("feed.xml").read_bytes(), "http://news.example/rss.xml", "application/rss+xml")
-    source = store.add_source(DEMO_URL, "feed", parsed.title, full_text=False)
+    source, _ = store.subscribe(
+        DEMO_URL, parsed.stories, RefreshResult(title=parsed.title), title=parsed.title, full_text=False
+    )
     assert source.id is not None
-    store.save_stories(source.id, parsed.stories, title=parsed.title)
     pages = demo / "pages"
     for story in store.headlines(source.id, limit=1000):
         name = story.url.rsplit("/", 1)[-1]

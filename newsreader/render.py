@@ -1,6 +1,7 @@
 """A story as the reader presents it: header fields, body Markdown, links, related headlines.
 
-Shared by the TUI's article pane and the headless `show`/`article` commands, so both say the same.
+Shared by the TUI's article pane and the headless `show`, `save` and `article` commands, so all say the same:
+the header's lines (byline with the date in the reader's local time and zone, tags, photo) are made here once.
 Every string that leaves here has passed through safe.py.
 """
 
@@ -13,10 +14,10 @@ from pathlib import Path
 
 from newsreader import safe
 from newsreader.extract import html_to_markdown
-from newsreader.model import Article, Related, Story
+from newsreader.links import links_in
+from newsreader.model import Article, Related, Story, local_time
 
 WORDS_PER_MINUTE = 230
-_MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
 
 
@@ -35,6 +36,7 @@ class Presented:
     source: str = ""
     site: str = ""
     section: str = ""
+    tags: list[str] = field(default_factory=list)
     url: str = ""
     caption: str = ""
     image_url: str = ""
@@ -47,14 +49,27 @@ class Presented:
     def reading_minutes(self) -> int:
         return max(1, round(len(self.body.split()) / WORDS_PER_MINUTE)) if self.body.strip() else 0
 
+    @property
+    def byline(self) -> str:
+        """Authors, date, source, section and reading time: the line under the title."""
+        meta = []
+        if self.authors:
+            meta.append("By " + ", ".join(self.authors))
+        if self.published:
+            meta.append(local_time(self.published))
+        meta += [v for v in (self.source or self.site, self.section) if v]
+        if self.reading_minutes:
+            meta.append(f"{self.reading_minutes} min read")
+        return " · ".join(meta)
 
-def links_in(markdown: str) -> list[str]:
-    seen: list[str] = []
-    for match in _MD_LINK.finditer(markdown):
-        link = match.group(1)
-        if link not in seen:
-            seen.append(link)
-    return seen
+    @property
+    def tag_line(self) -> str:
+        return "Tags: " + ", ".join(self.tags) if self.tags else ""
+
+    @property
+    def image_lines(self) -> list[str]:
+        """The lead photo: its caption, then its address."""
+        return [line for line in (self.caption, self.image_url) if line]
 
 
 def present(story: Story) -> Presented:
@@ -72,7 +87,6 @@ def present(story: Story) -> Presented:
             "showing the feed's text. It is retried on refresh."
         )
     authors = (article.authors if article and article.authors else story.authors) or []
-    links = article.links if article and article.links else links_in(body)
     return Presented(
         title=safe.line((article.title if article and article.title else "") or story.title),
         authors=[safe.line(a) for a in authors],
@@ -80,11 +94,12 @@ def present(story: Story) -> Presented:
         source=safe.line(story.source_title),
         site=safe.line(article.site) if article else "",
         section=safe.line(article.section) if article else "",
+        tags=[safe.line(t) for t in article.tags if t.strip()] if article else [],
         url=safe.url(story.url),
         caption=safe.line(article.image.caption) if article and article.image else "",
         image_url=safe.url(article.image.url) if article and article.image else "",
         body=safe.block(images_as_links(body)),
-        links=[safe.url(u) for u in links],
+        links=[safe.url(u) for u in links_in(body)],
         related=[Related(safe.line(r.title), safe.url(r.url)) for r in (article.related if article else [])],
         note=safe.line(note),
     )
@@ -92,22 +107,16 @@ def present(story: Story) -> Presented:
 
 def _markdown(p: Presented) -> str:
     out = [f"# {p.title}", ""]
-    meta = []
-    if p.authors:
-        meta.append("By " + ", ".join(p.authors))
-    if p.published:
-        meta.append(p.published.strftime("%Y-%m-%d %H:%M %Z").strip())
-    for value in (p.source or p.site, p.section):
-        if value:
-            meta.append(value)
-    if p.reading_minutes:
-        meta.append(f"{p.reading_minutes} min read")
-    if meta:
-        out += [" · ".join(meta), ""]
+    if p.byline:
+        out += [p.byline, ""]
     if p.url:
         out += [f"<{p.url}>", ""]
+    if p.tag_line:
+        out += [p.tag_line, ""]
     if p.caption:
         out += [f"*{p.caption}*", ""]
+    if p.image_url:
+        out += [f"<{p.image_url}>", ""]
     if p.note:
         out += [f"> {p.note}", ""]
     out += [p.body.strip(), ""]

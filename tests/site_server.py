@@ -8,10 +8,13 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KZ_SITE = FIXTURES / "kz-news-site"
+# The site's four story pages are the demo's, kept once, as package data; the site serves them under news/.
+KZ_PAGES = Path(str(resources.files("newsreader").joinpath("demo", "pages")))
 KZ_BASE = "http://news.example"
 
 
@@ -39,6 +42,8 @@ class SiteServer:
     def __init__(self, root: Path, workdir: Path, old_base: str = KZ_BASE) -> None:
         self.dir = workdir / "site"
         shutil.copytree(root, self.dir)
+        if root == KZ_SITE:
+            shutil.copytree(KZ_PAGES, self.dir / "news")
         handler = functools.partial(_Quiet, directory=str(self.dir))
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import Iterator
@@ -246,3 +247,55 @@ def test_a_negative_budget_is_a_clear_config_error(xdg: Path, capsys: pytest.Cap
     write_config(xdg, "[reader]\narticles_per_refresh = -1\n")
     code, _, err = run(capsys, "refresh")
     assert code == 1 and "'articles_per_refresh' must be 0 or more" in err
+
+
+@pytest.fixture
+def almaty_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The reader's zone for one test: UTC+5, named ALMT (a POSIX rule, so no tz database is needed)."""
+    import time
+
+    monkeypatch.setenv("TZ", "ALMT-5")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def test_one_date_format_in_the_tui_show_save_and_article(
+    site: SiteServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], almaty_time: None
+) -> None:
+    """The seed story was published 04:30 UTC (09:30 at +05:00 on its page): everywhere the reader's local time."""
+    from newsreader.config import db_path
+    from newsreader.refresh import load_demo
+    from newsreader.store import Store
+    from newsreader.tui.app import NewsReaderApp
+    from newsreader.tui.widgets.article_view import ArticleView
+
+    shown = "Mon 10 Nov 2025 09:30 ALMT"
+    store = Store(db_path())
+    load_demo(store)
+    seed = store.headlines()[0]
+    assert seed.id is not None and seed.published is not None and seed.published.hour == 4
+    app = NewsReaderApp(store, offline=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("enter")
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        presented = app.screen.query_one(ArticleView).presented
+        assert presented is not None
+        tui_header = ArticleView.header(presented).plain
+    store.close()
+    code, show, err = run(capsys, "show", str(seed.id), "--keep-unread")
+    assert code == 0, err
+    code, _, err = run(capsys, "save", str(seed.id), "--dir", str(tmp_path / "saved"))
+    assert code == 0, err
+    saved = next((tmp_path / "saved").iterdir()).read_text(encoding="utf-8")
+    code, article, err = await asyncio.to_thread(run, capsys, "article", site.url(SEED))  # it runs its own loop
+    assert code == 0, err
+    for text in (tui_header, show, saved, article):
+        byline = next(line for line in text.splitlines() if line.startswith("By "))
+        assert shown in byline, byline
+    assert "Tags: Kazakhstan, Russia, Diplomacy" in tui_header and "Tags: Kazakhstan, Russia, Diplomacy" in show

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from newsreader.model import Story
-from newsreader.store import Store
+from newsreader.store import RefreshResult, Store
 from tests.site_server import serving
 
 FEEDS, ITEMS = 60, 20
@@ -70,13 +70,18 @@ def prepared_store(tmp_path: Path, base: str) -> tuple[Path, list[int]]:
     store.save_stories(old.id, [Story(key=str(i), title=f"Read before {i}") for i in range(10)])
     read = [s.id for s in store.headlines(old.id) if s.id is not None][:6]
     store.set_read(read)
-    store.record_refresh(old.id, backoff_until=None)
+    store.record_refresh(old.id, RefreshResult(backoff_until=None))
     store.close()
     return path, read
 
 
-def no_pool_process_left() -> bool:
-    """No process of a parsing pool is left running, within a few seconds (re-parented ones are found by what they run)."""
+def no_pool_process_left(home: Path) -> bool:
+    """No process of a parsing pool is left running, within a few seconds (re-parented ones are found by what they run).
+
+    Only processes started for this test count (their environment names `home`): the machine may be running other
+    readers' pools meanwhile.
+    """
+    mark = f"XDG_DATA_HOME={home / 'data'}".encode()
 
     def leftovers() -> list[str]:
         found = []
@@ -85,7 +90,10 @@ def no_pool_process_left() -> bool:
                 try:
                     cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
                     status = (entry / "status").read_text()
+                    environ = (entry / "environ").read_bytes().split(b"\0")
                 except OSError:
+                    continue
+                if mark not in environ:
                     continue
                 if "State:\tZ" in status:
                     continue
@@ -121,7 +129,7 @@ def test_sigkill_mid_refresh_loses_nothing_committed(tmp_path: Path, slow_server
     finally:
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    assert no_pool_process_left()
+    assert no_pool_process_left(tmp_path)
 
     store = Store(path)
     assert store.notice == "" and store.integrity_check() == "ok"

@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from newsreader.config import Config, NetworkConfig
 from newsreader.fetch import Fetcher
 from newsreader.refresh import Refresher
-from newsreader.store import Store, StoreError
+from newsreader.store import RefreshResult, Store, StoreError
 from tests.site_server import KZ_SITE, SiteServer
 
 FORKSERVER = multiprocessing.get_context("forkserver")
@@ -53,10 +53,10 @@ async def test_a_source_whose_save_fails_costs_only_itself(
     ids = {f"f{i}": store.add_source(httpserver.url_for(f"/f{i}.xml")).id for i in range(6)}
     real = store._record_in
 
-    def failing(con: sqlite3.Connection, source_id: int, **fields: object) -> None:
+    def failing(con: sqlite3.Connection, source_id: int, result: RefreshResult) -> None:
         if source_id == ids["f3"]:  # its stories are written by now: they must be undone, and only they
             raise sqlite3.OperationalError("disk I/O error")
-        real(con, source_id, **fields)
+        real(con, source_id, result)
 
     monkeypatch.setattr(store, "_record_in", failing)
     got = await refresh(store)
@@ -77,7 +77,7 @@ def test_a_batch_commits_together_and_a_failed_write_is_undone_alone(store: Stor
         store.save_stories(a, [Story(key="1", title="one")])
         with pytest.raises(StoreError):
             store.save_stories(9999, [Story(key="2", title="no such source")])  # a foreign key fails
-        store.save_stories(a, [Story(key="3", title="three")], etag='"e"')
+        store.save_stories(a, [Story(key="3", title="three")], RefreshResult(etag='"e"'))
     assert sorted(s.title for s in store.headlines(a)) == ["one", "three"]
     assert store.source(a).etag == '"e"' and store.source(a).total == 2  # type: ignore[union-attr]
 

@@ -52,3 +52,14 @@ def test_help(snap_compare: Any, demo_store: Store, clock: Any) -> None:
         await settle(pilot)
 
     assert snap_compare(app_on(demo_store, clock), terminal_size=SIZE, run_before=help_open)
+
+
+def test_every_list_repaints_after_a_theme_change(snap_compare: Any, demo_store: Store, clock: Any) -> None:
+    async def light(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("j")  # a cursor row, a read row and unread rows, all drawn in the old theme first
+        await settle(pilot)
+        pilot.app.theme = "textual-light"
+        await settle(pilot)
+
+    assert snap_compare(app_on(demo_store, clock), terminal_size=SIZE, run_before=light)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsreader.model import Article, Image, Related, Story
-from newsreader.store import ARTICLE_RETRY_SECONDS, MIGRATIONS, Store
+from newsreader.store import ARTICLE_RETRY_SECONDS, MIGRATIONS, RefreshResult, Store
 
 T0 = datetime(2025, 11, 10, 9, 30, tzinfo=UTC)
 
@@ -63,7 +63,9 @@ def test_duplicate_keys_in_one_batch_keep_the_first(store: Store) -> None:
 def test_validators_and_title_are_saved_with_the_stories(store: Store) -> None:
     src = store.add_source("http://x.test/feed")
     assert src.id is not None
-    store.save_stories(src.id, [story(1)], title="X News", etag='"abc"', last_modified="Mon, 10 Nov 2025 09:30:00 GMT")
+    store.save_stories(
+        src.id, [story(1)], RefreshResult(title="X News", etag='"abc"', last_modified="Mon, 10 Nov 2025 09:30:00 GMT")
+    )
     got = store.source("http://x.test/feed")
     assert got is not None
     assert (got.title, got.etag, got.last_modified, got.error) == (
@@ -72,7 +74,7 @@ def test_validators_and_title_are_saved_with_the_stories(store: Store) -> None:
         "Mon, 10 Nov 2025 09:30:00 GMT",
         "",
     )
-    store.record_refresh(src.id, error="HTTP 500 Internal Server Error")
+    store.record_refresh(src.id, RefreshResult(error="HTTP 500 Internal Server Error"))
     got = store.source(src.id)
     assert got is not None and got.error == "HTTP 500 Internal Server Error" and got.etag == '"abc"'
 
@@ -136,7 +138,7 @@ def test_dead_link_is_kept_as_error_and_retried_later(store: Store, monkeypatch:
     store.save_article(sid, None, "HTTP 404 Not Found")
     assert store.story(sid).article_error == "HTTP 404 Not Found"  # type: ignore[union-attr]
     assert store.stories_needing_article(src.id) == []  # not again right away
-    import newsreader.store as store_module
+    import newsreader.store.articles as store_module
 
     later = store_module.time.time() + ARTICLE_RETRY_SECONDS + 1
     monkeypatch.setattr(store_module.time, "time", lambda: later)
@@ -304,3 +306,33 @@ def test_a_version_1_database_gets_its_counts_when_migrated(tmp_path: Path) -> N
         assert store.schema_version == len(MIGRATIONS)
         assert counted(store) == {1: (4, 3)}
         assert store.count_stories() == 4
+
+
+def test_a_misspelt_refresh_field_is_an_error_not_dropped(store: Store) -> None:
+    src = store.add_source("http://x.test/feed")
+    assert src.id is not None
+    with pytest.raises(TypeError):
+        store.save_stories(src.id, [story(1)], etga='"abc"')  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        RefreshResult(etga='"abc"')  # type: ignore[call-arg]
+    assert store.count_stories(src.id) == 0
+
+
+def test_subscribing_and_the_first_save_are_one_transaction(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    source, new = store.subscribe(
+        "http://x.test/a", [story(1), story(2)], RefreshResult(title="A", etag='"a"'), title="A", full_text=False
+    )
+    assert new == 2 and source.id is not None and source.title == "A" and source.full_text is False
+    got = store.source("http://x.test/a")
+    assert got is not None and (got.etag, got.total, got.last_refresh is not None) == ('"a"', 2, True)
+
+    def failing(*_args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store, "_record_in", failing)
+    from newsreader.store import StoreError
+
+    with pytest.raises(StoreError, match="disk I/O error"):
+        store.subscribe("http://x.test/b", [story(3)], RefreshResult(etag='"b"'))
+    assert store.source("http://x.test/b") is None  # no source without its stories
+    assert store.count_stories() == 2

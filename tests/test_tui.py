@@ -14,9 +14,9 @@ from werkzeug import Request, Response
 
 from newsreader.config import Config, NetworkConfig
 from newsreader.model import Article, Related, Story
-from newsreader.store import Store
+from newsreader.store import RefreshResult, Store, StoreError
 from newsreader.tui.app import NewsReaderApp
-from newsreader.tui.screens.dialogs import ErrorScreen, HelpScreen, binding_table
+from newsreader.tui.screens.dialogs import ErrorScreen, FailureScreen, HelpScreen, binding_table
 from newsreader.tui.screens.main import MainScreen
 from newsreader.tui.widgets.article_view import ArticleView
 from newsreader.tui.widgets.headline_list import KEEP_PAGES, PAGE, HeadlineList
@@ -225,7 +225,7 @@ async def test_refresh_lands_new_stories_while_keys_keep_working(
     old = store.add_source("http://old.test/feed", title="Old", full_text=False)
     store.save_stories(old.id, [Story(key=str(i), title=f"Old story {i}") for i in range(5)])  # type: ignore[arg-type]
     app = make_app(store, clock, offline=False)
-    app.store.record_refresh(old.id, backoff_until=datetime(2999, 1, 1, tzinfo=clock().tzinfo))  # type: ignore[arg-type]
+    app.store.record_refresh(old.id, RefreshResult(backoff_until=datetime(2999, 1, 1, tzinfo=clock().tzinfo)))  # type: ignore[arg-type]
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("R")
@@ -267,9 +267,9 @@ async def test_offline_never_fetches(store: Store, clock: Any, httpserver: HTTPS
 async def test_opening_a_teaser_fetches_the_whole_story_on_demand(
     store: Store, clock: Any, httpserver: HTTPServer
 ) -> None:
-    from tests.site_server import KZ_SITE
+    from tests.site_server import KZ_PAGES
 
-    page = (KZ_SITE / "news" / "toqayev-to-meet-putin-in-moscow.html").read_text(encoding="utf-8")
+    page = (KZ_PAGES / "toqayev-to-meet-putin-in-moscow.html").read_text(encoding="utf-8")
     httpserver.expect_request("/story.html").respond_with_data(page, content_type="text/html; charset=utf-8")
     src = store.add_source("http://feed.test/rss", title="Teasers")
     teaser = Story(key="t", title=SEED_TITLE, url=httpserver.url_for("/story.html"), summary="Only a teaser.")
@@ -372,9 +372,9 @@ async def test_space_pages_the_story_from_the_headline_list(demo_store: Store, c
 
 
 async def test_related_headline_not_in_the_cache_is_fetched(store: Store, clock: Any, httpserver: HTTPServer) -> None:
-    from tests.site_server import KZ_SITE
+    from tests.site_server import KZ_PAGES
 
-    page = (KZ_SITE / "news" / "a-rare-black-melanist-wolf-was-shot-in-eastern-kazakhstan.html").read_text("utf-8")
+    page = (KZ_PAGES / "a-rare-black-melanist-wolf-was-shot-in-eastern-kazakhstan.html").read_text("utf-8")
     httpserver.expect_request("/wolf.html").respond_with_data(page, content_type="text/html; charset=utf-8")
     src = store.add_source("http://feed.test/rss", title="Feed", full_text=False)
     store.save_stories(src.id, [Story(key="s", title="Seed", url="http://feed.test/seed", summary="<p>Seed.</p>")])  # type: ignore[arg-type]
@@ -531,3 +531,59 @@ async def test_refreshing_many_sources_parses_and_saves_in_worker_processes(
         assert headline_list(app).total == 66
         sources = app.screen.query_one(SourceList)
         assert " ".join(sources.label(0).split()) == "All stories 66" and sources.option_count == 23
+
+
+async def test_a_store_error_in_a_worker_is_shown_and_the_reader_goes_on(
+    demo_store: Store, clock: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    def refuse(*_args: object, **_kw: object) -> None:
+        raise StoreError("the database is busy or read-only: database is locked")
+
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(demo_store, "set_read", refuse)
+        await pilot.press("m")  # marking read fails in its worker
+        await settle(app, pilot)
+        assert app.is_running and isinstance(app.screen, MainScreen)
+        status = str(app.screen.query_one("#status").render())
+        assert "Saving what was read failed: the database is busy or read-only" in status
+        assert any("Saving what was read failed" in r.getMessage() and r.exc_info for r in caplog.records)
+        assert headline_list(app).current.read is False  # type: ignore[union-attr]  # as the store has it
+        await pilot.press("j")  # the keys still work
+        assert headline_list(app).cursor == 1
+
+
+async def test_an_unexpected_worker_failure_opens_a_dialog_and_closes_again(
+    demo_store: Store, clock: Any, monkeypatch: Any
+) -> None:
+    def broken(*_args: object, **_kw: object) -> None:
+        raise ValueError("a bug \x1b[31mhere")
+
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(demo_store, "story", broken)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FailureScreen)
+        assert "Opening the story failed." in screen_text(app) and "ValueError: a bug here" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and app.is_running
+
+
+async def test_a_theme_change_redraws_the_rows_in_the_new_theme(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")
+        await settle(app, pilot)
+        app.theme = "textual-light"
+        await settle(app, pilot)
+        for pane in (headline_list(app), app.screen.query_one(SourceList)):
+            background = pane.rich_style.bgcolor
+            # A row that is not the cursor's: its background is the pane's, in the new theme.
+            index = next(i for i in range(pane.row_count) if i != pane.cursor)
+            row = pane.render_line(index * pane.ROW)
+            assert {s.style.bgcolor for s in row if s.style} == {background}, type(pane).__name__

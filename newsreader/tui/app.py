@@ -9,13 +9,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.screen import Screen
 
 from newsreader import __version__, safe
 from newsreader.config import Config
 from newsreader.model import Story
 from newsreader.store import Store
+from newsreader.tui import commands
+from newsreader.tui.reader import Reader
 from newsreader.tui.screens.main import MainScreen
 
 
@@ -23,7 +25,7 @@ class NewsReaderApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "newsreader"
     SUB_TITLE = __version__
-    BINDINGS = [Binding("q", "quit", "Quit", id="app.quit")]
+    BINDINGS = list[BindingType](commands.APP)
 
     def __init__(
         self,
@@ -85,12 +87,10 @@ class NewsReaderApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette offers every binding of the reader, from the same table as the help screen."""
         yield from super().get_system_commands(screen)
-        from newsreader.tui.screens.dialogs import binding_table
-
         if not isinstance(screen, MainScreen):
             return
-        for place, bindings in binding_table():
-            if place != "Everywhere":
+        for place, bindings in commands.TABLE:
+            if place != commands.EVERYWHERE:
                 continue
             for binding in bindings:
                 action = binding.action
@@ -98,3 +98,8 @@ class NewsReaderApp(App[None]):
 
     def _run(self, screen: Screen[Any], action: str) -> None:
         self.call_later(screen.run_action, action)
+
+
+def _as_reader(app: NewsReaderApp) -> Reader:
+    """Never called: mypy checks here that the app is all that the screens expect of it (tui/reader.py)."""
+    return app

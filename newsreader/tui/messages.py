@@ -54,3 +54,18 @@ class RefreshProgress(Message):
 @dataclass
 class RefreshFinished(Message):
     outcomes: list[Outcome]
+
+
+@dataclass
+class StatusChanged(Message):
+    """A line for the status bar from a worker; "error" also raises a notification."""
+
+    text: str
+    severity: str = ""
+
+
+@dataclass
+class StoreChanged(Message):
+    """A worker changed read state: the counts (and, when asked, the headline list) are read again."""
+
+    headlines: bool = False

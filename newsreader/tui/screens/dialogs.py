@@ -12,12 +12,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from newsreader import safe
-from newsreader.model import Source
-
-
-def _bindings(owner: type) -> list[Binding]:
-    return [b for b in getattr(owner, "BINDINGS", []) if isinstance(b, Binding)]
+from newsreader import logs, safe
+from newsreader.model import Source, local_time
+from newsreader.tui import commands
 
 
 def _keys(binding: Binding) -> str:
@@ -37,18 +34,7 @@ def _keys(binding: Binding) -> str:
 
 def binding_table() -> list[tuple[str, list[Binding]]]:
     """Every binding the reader has, by where it works: the one source of the help screen and the palette."""
-    from newsreader.tui.app import NewsReaderApp
-    from newsreader.tui.screens.main import MainScreen
-    from newsreader.tui.widgets.article_view import ArticleView
-    from newsreader.tui.widgets.headline_list import HeadlineList
-    from newsreader.tui.widgets.source_list import SourceList
-
-    return [
-        ("Everywhere", _bindings(NewsReaderApp) + _bindings(MainScreen)),
-        ("Headlines", _bindings(HeadlineList)),
-        ("Story", _bindings(ArticleView)),
-        ("Sources", _bindings(SourceList)),
-    ]
+    return commands.TABLE
 
 
 class HelpScreen(ModalScreen[None]):
@@ -75,21 +61,38 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table, id="help-table")
 
 
-class ErrorScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,e,enter", "dismiss", "Close", id="error.close")]
+class NoticeScreen(ModalScreen[None]):
+    """A message over the reader, in a red frame, closed with Esc; subclasses say what it is."""
 
     DEFAULT_CSS = """
-    ErrorScreen { align: center middle; }
-    ErrorScreen > VerticalScroll {
+    NoticeScreen { align: center middle; }
+    NoticeScreen > VerticalScroll {
         width: 80; height: auto; max-height: 80%; border: thick $error; background: $surface; padding: 1 2;
     }
     """
+
+    frame_title = ""
+
+    def message(self) -> Text:
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = f"{self.frame_title} (Esc to close)"
+            yield Static(self.message(), markup=False)
+
+
+class ErrorScreen(NoticeScreen):
+    """Why a source (marked ! in Sources) failed, or what it warned of."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,e,enter", "dismiss", "Close", id="error.close")]
+    frame_title = "Source error"
 
     def __init__(self, source: Source) -> None:
         super().__init__()
         self.source = source
 
-    def compose(self) -> ComposeResult:
+    def message(self) -> Text:
         s = self.source
         text = Text()
         text.append(safe.line(s.name) + "\n", style="bold")
@@ -101,7 +104,27 @@ class ErrorScreen(ModalScreen[None]):
             text.append("Warning: ", style="bold")
             text.append(safe.line(s.warning) + "\n")
         if s.last_refresh:
-            text.append(f"\nLast tried {s.last_refresh:%Y-%m-%d %H:%M} UTC.", style="dim")
-        with VerticalScroll() as scroll:
-            scroll.border_title = "Source error (Esc to close)"
-            yield Static(text, markup=False)
+            text.append(f"\nLast tried {local_time(s.last_refresh)}.", style="dim")
+        return text
+
+
+class FailureScreen(NoticeScreen):
+    """Something the reader did failed in a way we did not expect: said here, logged, and the reader goes on."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "dismiss", "Close", id="failure.close")]
+    frame_title = "Something went wrong"
+
+    def __init__(self, doing: str, error: BaseException) -> None:
+        super().__init__()
+        self.doing = doing
+        self.error = error
+
+    def message(self) -> Text:
+        text = Text()
+        text.append(f"{self.doing} failed.\n\n", style="bold")
+        # The message may quote a server or a page: through the gate, as plain text.
+        text.append(safe.line(f"{type(self.error).__name__}: {self.error}") + "\n\n")
+        log_file = logs.current()
+        where = f" in {log_file}" if log_file else ""
+        text.append(f"The details are logged{where}. The reader goes on; Esc closes this.", style="dim")
+        return text

@@ -8,34 +8,43 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import shlex
 import subprocess
 import time
 import webbrowser
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState
 
 from newsreader import safe
 from newsreader.config import downloads_dir
 from newsreader.model import Source, Story
+from newsreader.store import Store, StoreError
+from newsreader.tui import commands
 from newsreader.tui.messages import (
     HeadlinesLoaded,
     PageLoaded,
     RefreshFinished,
     RefreshProgress,
     SourcesLoaded,
+    StatusChanged,
+    StoreChanged,
     StoryLoaded,
 )
-from newsreader.tui.screens.dialogs import ErrorScreen, HelpScreen
+from newsreader.tui.reader import Reader
+from newsreader.tui.screens.dialogs import ErrorScreen, FailureScreen, HelpScreen
 from newsreader.tui.widgets.article_view import ArticleView, RelatedList
 from newsreader.tui.widgets.headline_list import PAGE, HeadlineList
 from newsreader.tui.widgets.key_bar import KeyBar
@@ -45,9 +54,23 @@ if TYPE_CHECKING:
     from textual.widgets import Markdown
 
     from newsreader.refresh import Outcome
-    from newsreader.tui.app import NewsReaderApp
 
 PROGRESS_EVERY = 0.25  # seconds between refresh progress updates on screen
+
+log = logging.getLogger(__name__)
+
+# What each group of workers was doing, in the reader's words, for the line that says it failed.
+DOING = {
+    "verify": "Checking the cache",
+    "sources": "Reading the sources",
+    "headlines": "Reading the headlines",
+    "pages": "Reading more headlines",
+    "story": "Opening the story",
+    "article": "Fetching the story",
+    "refresh": "Refreshing",
+    "read": "Saving what was read",
+    "save": "Saving the story",
+}
 
 # The network and extraction stack (httpx, feed parsers, trafilatura) is imported by the workers that use it,
 # not at start-up: the first headlines should not wait for code that only a refresh needs.
@@ -75,27 +98,42 @@ def open_in_browser(url: str, command: str = "") -> bool:
     return webbrowser.open(safe_url)
 
 
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    """What a headline list is read for, taken on the event loop and handed to a worker thread."""
+
+    key: tuple[object, ...]
+    source_id: int | None
+    query: str = ""
+    select_story: int | None = None
+    open_it: bool = False
+    first: Future[tuple[int, list[Story]]] | None = None  # the page cli read before start, if not taken yet
+
+
+def list_state(store: Store, request: ListRequest) -> HeadlinesLoaded:
+    """The headline list's contents with the cursor on request.select_story (runs in a worker thread)."""
+    key, source_id, select_story = request.key, request.source_id, request.select_story
+    if request.query:
+        rows = store.search(request.query, limit=PAGE)
+        cursor = next((i for i, s in enumerate(rows) if s.id == select_story), 0)
+        return HeadlinesLoaded(key, len(rows), {0: rows}, cursor)
+    first = request.first
+    # If that read failed, read again here.
+    if first is not None and source_id is None and select_story is None and first.exception() is None:
+        total, rows = first.result()
+        return HeadlinesLoaded(key, total, {0: rows}, 0)
+    pages = {0: store.headlines(source_id, 0, PAGE)}
+    cursor = 0
+    if select_story is not None:
+        cursor = store.position(select_story, source_id) or 0
+        if cursor // PAGE not in pages:
+            pages[cursor // PAGE] = store.headlines(source_id, cursor // PAGE * PAGE, PAGE)
+    total = store.count_stories(source_id)
+    return HeadlinesLoaded(key, total, pages, cursor, select_story if request.open_it else None)
+
+
 class MainScreen(Screen[None]):
-    BINDINGS = [
-        Binding(
-            "tab", "cycle_panes", "Next pane (then the story's related headlines)", show=False, id="main.next-pane"
-        ),
-        Binding("shift+tab", "cycle_panes(-1)", "Previous pane", show=False, id="main.previous-pane"),
-        Binding("h,escape", "back", "Back", id="main.back"),
-        Binding("n", "next_unread", "Next unread", id="main.next-unread"),
-        Binding("p", "next_unread(False)", "Previous unread", show=False, id="main.previous-unread"),
-        Binding("space", "page_story", "Page the story down", show=False, id="main.story-page-down"),
-        Binding("b", "page_story(-1)", "Page the story up", show=False, id="main.story-page-up"),
-        Binding("o", "open_link", "Open in browser", id="main.open-link"),
-        Binding("m", "toggle_read", "Toggle read", show=False, id="main.toggle-read"),
-        Binding("s", "save_story", "Save story as Markdown", show=False, id="main.save"),
-        Binding("A", "mark_source_read", "Mark source read", show=False, id="main.mark-source-read"),
-        Binding("r", "refresh_source", "Refresh", id="main.refresh"),
-        Binding("R", "refresh_all", "Refresh all", id="main.refresh-all"),
-        Binding("slash", "search", "Search", id="main.search"),
-        Binding("e", "show_error", "Source error", show=False, id="main.show-error"),
-        Binding("question_mark", "help", "Help", id="main.help"),
-    ]
+    BINDINGS = list[BindingType](commands.MAIN)
 
     def __init__(self) -> None:
         super().__init__()
@@ -107,8 +145,8 @@ class MainScreen(Screen[None]):
         self.verified = False
 
     @property
-    def reader(self) -> NewsReaderApp:
-        return self.app  # type: ignore[return-value]
+    def reader(self) -> Reader:
+        return cast(Reader, self.app)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -151,51 +189,39 @@ class MainScreen(Screen[None]):
 
     # -- workers: the store ---------------------------------------------------------------------------
 
-    @work(thread=True, group="verify")
+    @work(thread=True, group="verify", exit_on_error=False)
     def verify_store(self) -> None:
         """The full page check, after the first paint rather than before it."""
         result = self.reader.store.verify()
         if result != "ok":
             message = f"The cache {self.reader.store.path} is damaged ({result}). Quit, move it aside, and start again."
-            self.app.call_from_thread(self.app.notify, safe.line(message), severity="error", timeout=30, markup=False)
+            log.error("%s", message)
+            self.post_message(StatusChanged(message, severity="error"))
 
-    @work(thread=True, exclusive=True, group="sources")
+    @work(thread=True, exclusive=True, group="sources", exit_on_error=False)
     def load_sources(self) -> None:
         sources = self.reader.store.sources()
         self.post_message(SourcesLoaded(sources, sum(s.unread for s in sources)))
 
-    def _list_state(self, select_story: int | None, open_it: bool = False) -> HeadlinesLoaded:
-        """The headline list's contents with the cursor on `select_story` (runs in a worker thread)."""
-        store, key = self.reader.store, self._list_key()
-        source_id, query = self.source_id, self.search_query
-        if query:
-            rows = store.search(query, limit=PAGE)
-            cursor = next((i for i, s in enumerate(rows) if s.id == select_story), 0)
-            return HeadlinesLoaded(key, len(rows), {0: rows}, cursor)
-        first, self.reader.first_page = self.reader.first_page, None
-        # Started before the UI was (usually done by now); if that read failed, read again here.
-        if first is not None and source_id is None and select_story is None and first.exception() is None:
-            total, rows = first.result()
-            return HeadlinesLoaded(key, total, {0: rows}, 0)
-        pages = {0: store.headlines(source_id, 0, PAGE)}
-        cursor = 0
-        if select_story is not None:
-            cursor = store.position(select_story, source_id) or 0
-            if cursor // PAGE not in pages:
-                pages[cursor // PAGE] = store.headlines(source_id, cursor // PAGE * PAGE, PAGE)
-        total = store.count_stories(source_id)
-        return HeadlinesLoaded(key, total, pages, cursor, select_story if open_it else None)
-
-    @work(thread=True, exclusive=True, group="headlines")
     def load_headlines(self, select_story: int | None = None) -> None:
-        self.post_message(self._list_state(select_story))
+        """Read the headline list for what the screen shows now, with the cursor on `select_story`."""
+        query = self.search_query
+        first = None
+        if not query:
+            # Started before the UI was (usually done by now); taken here, on the event loop, not in the thread.
+            first, self.reader.first_page = self.reader.first_page, None
+        self._load_headlines(ListRequest(self._list_key(), self.source_id, query, select_story, first=first))
 
-    @work(thread=True, group="pages")
+    @work(thread=True, exclusive=True, group="headlines", exit_on_error=False)
+    def _load_headlines(self, request: ListRequest) -> None:
+        self.post_message(list_state(self.reader.store, request))
+
+    @work(thread=True, group="pages", exit_on_error=False)
     def load_page(self, key: tuple[object, ...], page: int) -> None:
         source_id = key[0] if isinstance(key[0], int) else None
         self.post_message(PageLoaded(key, page, self.reader.store.headlines(source_id, page * PAGE, PAGE)))
 
-    @work(thread=True, exclusive=True, group="story")
+    @work(thread=True, exclusive=True, group="story", exit_on_error=False)
     def load_story(self, story_id: int, mark_read: bool = True) -> None:
         store = self.reader.store
         if mark_read:
@@ -210,19 +236,19 @@ class MainScreen(Screen[None]):
 
         self.post_message(StoryLoaded(story, present(story)))
 
-    @work(thread=True, exclusive=True, group="story")
-    def jump_unread(self, forward: bool) -> None:
+    @work(thread=True, exclusive=True, group="story", exit_on_error=False)
+    def jump_unread(self, forward: bool, request: ListRequest) -> None:
+        """The next (or previous) unread story after request.select_story, opened once its list is shown."""
         store = self.reader.store
-        current = self.headlines.current
-        found = store.next_unread(current.id if current else None, self.source_id, forward)
+        found = store.next_unread(request.select_story, request.source_id, forward)
         if found is None or found.id is None:
-            self.app.call_from_thread(self.set_status, "No more unread stories here.")
+            self.post_message(StatusChanged("No more unread stories here."))
             return
-        self.post_message(self._list_state(found.id, open_it=True))
+        self.post_message(list_state(store, replace(request, select_story=found.id, open_it=True)))
 
     # -- workers: the network -------------------------------------------------------------------------
 
-    @work(exclusive=True, group="article")
+    @work(exclusive=True, group="article", exit_on_error=False)
     async def fetch_article(self, story: Story) -> None:
         from newsreader.fetch import Fetcher
         from newsreader.refresh import Refresher
@@ -235,7 +261,7 @@ class MainScreen(Screen[None]):
         if story.id is not None and self.story is not None and self.story.id == story.id:
             self.load_story(story.id, mark_read=False)
 
-    @work(exclusive=True, group="article")
+    @work(exclusive=True, group="article", exit_on_error=False)
     async def open_related(self, url: str) -> None:
         from newsreader.fetch import Fetcher, FetchError
         from newsreader.refresh import article_of
@@ -267,11 +293,11 @@ class MainScreen(Screen[None]):
         )
         await asyncio.to_thread(self._post_story, story)
 
-    @work(thread=True, exclusive=True, group="refresh")
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def run_refresh(self, only: Source | None = None) -> None:
         """A refresh on an event loop of its own, in this thread, not on the app's loop: httpx costs ~2.5 ms
-        of CPU a request. Many sources are parsed and saved in worker processes. Stopped by cancel_refresh."""
-        self.refreshing = True
+        of CPU a request. Many sources are parsed and saved in worker processes. Stopped by cancel_refresh.
+        `refreshing` is set by the key that starts it and cleared when the worker ends (worker_changed)."""
         try:
             if self.reader.offline:
                 self._status_from_thread("Offline: not refreshing (start without --offline to fetch).")
@@ -300,7 +326,6 @@ class MainScreen(Screen[None]):
             pass
         finally:
             self._refresh_loop = None
-            self.refreshing = False
 
     def cancel_refresh(self) -> None:
         loop, self._refresh_loop = self._refresh_loop, None
@@ -312,7 +337,7 @@ class MainScreen(Screen[None]):
         self.cancel_refresh()
 
     def _status_from_thread(self, message: str) -> None:
-        self.app.call_from_thread(self.set_status, message)
+        self.post_message(StatusChanged(message))
 
     async def _refresh(self, sources: list[Source], progress: Callable[[Outcome], None]) -> list[Outcome]:
         from newsreader.fetch import Fetcher
@@ -327,6 +352,38 @@ class MainScreen(Screen[None]):
             return await refresher.refresh_all(sources)
 
     # -- results --------------------------------------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    def worker_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed is said and logged; the reader goes on (workers never exit the app)."""
+        worker = event.worker
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and worker.group == "refresh":
+            self.refreshing = False
+        if event.state is not WorkerState.ERROR or worker.error is None:
+            return
+        error = worker.error
+        doing = DOING.get(worker.group, "A task")
+        log.error("%s failed (worker %s)", doing, worker.name, exc_info=error)
+        if isinstance(error, StoreError | OSError):
+            # The cache or the disk said no (busy, read-only, full): worth a line, not a dialog.
+            self.set_status(f"{doing} failed: {error}")
+        else:
+            self.set_status(f"{doing} failed.")
+            self.app.push_screen(FailureScreen(doing, error))
+        if worker.group == "read":
+            # The list was changed before the store said no: show again what the store has.
+            current = self.headlines.current
+            self.load_headlines(select_story=current.id if current else None)
+
+    def on_status_changed(self, message: StatusChanged) -> None:
+        self.set_status(message.text)
+        if message.severity == "error":
+            self.app.notify(safe.line(message.text), severity="error", timeout=30, markup=False)
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        self.load_sources()
+        if message.headlines:
+            self.load_headlines()
 
     def on_sources_loaded(self, message: SourcesLoaded) -> None:
         self.query_one(SourceList).show(message.sources, message.total_unread)
@@ -473,7 +530,9 @@ class MainScreen(Screen[None]):
             article.scroll_page_up(animate=False)
 
     def action_next_unread(self, forward: bool = True) -> None:
-        self.jump_unread(forward)
+        current = self.headlines.current
+        request = ListRequest(self._list_key(), self.source_id, self.search_query, current.id if current else None)
+        self.jump_unread(forward, request)
 
     def _open(self, url: str) -> None:
         if not open_in_browser(url, self.reader.config.browser):
@@ -495,10 +554,10 @@ class MainScreen(Screen[None]):
         self.headlines.set_read(story.id, story.read)
         self._save_read(story.id, story.read)
 
-    @work(thread=True, group="read")
+    @work(thread=True, group="read", exit_on_error=False)
     def _save_read(self, story_id: int, read: bool) -> None:
         self.reader.store.set_read(story_id, read)
-        self.load_sources()
+        self.post_message(StoreChanged())
 
     def action_save_story(self) -> None:
         if self.story is None:
@@ -506,25 +565,25 @@ class MainScreen(Screen[None]):
             return
         self._save_story(self.story)
 
-    @work(thread=True, group="save")
+    @work(thread=True, group="save", exit_on_error=False)
     def _save_story(self, story: Story) -> None:
         from newsreader.render import save_story
 
         try:
             path = save_story(story, downloads_dir())
         except OSError as exc:
-            self.app.call_from_thread(self.set_status, f"Could not save: {exc.strerror or exc}")
+            log.warning("could not save %s", story.url, exc_info=exc)
+            self.post_message(StatusChanged(f"Could not save: {exc.strerror or exc}"))
             return
-        self.app.call_from_thread(self.set_status, f"Saved to {path}")
+        self.post_message(StatusChanged(f"Saved to {path}"))
 
     def action_mark_source_read(self) -> None:
         self._mark_all_read(self.source_id)
 
-    @work(thread=True, group="read")
+    @work(thread=True, group="read", exit_on_error=False)
     def _mark_all_read(self, source_id: int | None) -> None:
         self.reader.store.mark_source_read(source_id)
-        self.load_sources()
-        self.load_headlines()
+        self.post_message(StoreChanged(headlines=True))
 
     def _busy(self) -> bool:
         """A second refresh would cancel the running one (exclusive workers): let the first finish."""

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from newsreader.model import Related
+from newsreader.tui import commands
 
 if TYPE_CHECKING:
     from newsreader.render import Presented
@@ -54,12 +55,7 @@ class RelatedList(OptionList):
 class ArticleView(VerticalScroll, can_focus=True):
     """Renders a Presented story; every string in it has already passed safe.py."""
 
-    BINDINGS = [
-        Binding("j", "scroll_down", "Scroll down", show=False, id="article.down"),
-        Binding("k", "scroll_up", "Scroll up", show=False, id="article.up"),
-        Binding("g", "scroll_home", "Top", show=False, id="article.top"),
-        Binding("G", "scroll_end", "Bottom", show=False, id="article.bottom"),
-    ]
+    BINDINGS = list[BindingType](commands.ARTICLE)
 
     COMPONENT_CLASSES = {"article-view--title", "article-view--meta", "article-view--link"}
 
@@ -107,17 +103,11 @@ class ArticleView(VerticalScroll, can_focus=True):
         style = (styles or {}).get
         text = Text()
         text.append(p.title + "\n", style=style("title", Style(bold=True)))
-        meta = []
-        if p.authors:
-            meta.append("By " + ", ".join(p.authors))
-        if p.published:
-            meta.append(p.published.astimezone().strftime("%a %d %b %Y %H:%M"))
-        meta += [v for v in (p.source or p.site, p.section) if v]
-        if p.reading_minutes:
-            meta.append(f"{p.reading_minutes} min read")
-        text.append(" · ".join(meta), style=style("meta", Style(italic=True)))
+        text.append(p.byline, style=style("meta", Style(italic=True)))  # made by render, as for show and save
         if p.url:
             text.append("\n" + p.url, style=style("link", Style(dim=True, underline=True)))
+        if p.tag_line:
+            text.append("\n" + p.tag_line, style=style("meta", Style(italic=True)))
         return text
 
     def _styled_header(self, p: Presented) -> Text:
@@ -163,8 +153,8 @@ class ArticleView(VerticalScroll, can_focus=True):
                 self._toggle(selector, False)
             return
         header.update(self._styled_header(p))
-        self.query_one("#article-caption", Static).update(Text(p.caption))
-        self._toggle("#article-caption", bool(p.caption))
+        self.query_one("#article-caption", Static).update(Text("\n".join(p.image_lines)))
+        self._toggle("#article-caption", bool(p.image_lines))
         self.query_one("#article-note", Static).update(Text(p.note))
         self._toggle("#article-note", bool(p.note))
         self._body(p.body or "*No text.*")

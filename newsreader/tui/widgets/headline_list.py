@@ -1,30 +1,25 @@
 """The headline list: virtual, so 100,000 stories cost what the visible rows cost.
 
 Rows come from the store in pages that the screen loads in a worker when asked (NeedPage); rows not yet
-loaded draw as a dim placeholder for the moment it takes. Rendered lines are cached per row and width.
+loaded draw as a dim placeholder for the moment it takes. Cursor, keys and the line cache: VirtualList.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
-from textual import events
-from textual.binding import Binding
-from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.binding import BindingType
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from newsreader import safe
 from newsreader.model import Story
 from newsreader.store import HEADLINE_PAGE
+from newsreader.tui import commands
+from newsreader.tui.widgets.virtual_list import VirtualList
 
 PAGE = HEADLINE_PAGE
 KEEP_PAGES = 8  # pages kept in memory; farther ones are dropped and asked for again if the reader returns
@@ -47,18 +42,12 @@ def relative_time(when: datetime | None, now: datetime) -> str:
     return when.strftime("%b %d" if when.year == now.year else "%Y-%m-%d")
 
 
-class HeadlineList(ScrollView, can_focus=True):
+class HeadlineList(VirtualList):
     """Headlines of the selected source, newest first; the cursor row is the highlighted story."""
 
-    BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="headlines.down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="headlines.up"),
-        Binding("g,home", "first", "Top", show=False, id="headlines.top"),
-        Binding("G,end", "last", "Bottom", show=False, id="headlines.bottom"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="headlines.page-down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="headlines.page-up"),
-        Binding("enter,l", "open", "Open", id="headlines.open"),
-    ]
+    BINDINGS = list[BindingType](commands.HEADLINES)
+    ROW = ROW
+    CURSOR_COMPONENT = "headline-list--cursor"
 
     COMPONENT_CLASSES = {
         "headline-list--unread",
@@ -85,8 +74,6 @@ class HeadlineList(ScrollView, can_focus=True):
     }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)  # watch_cursor repaints two rows
-
     @dataclass
     class NeedPage(Message):
         key: tuple[object, ...]
@@ -97,7 +84,7 @@ class HeadlineList(ScrollView, can_focus=True):
         story: Story
 
     def __init__(self, *, clock: Callable[[], datetime] | None = None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.key: tuple[object, ...] = ()
         self.show_source = True  # off when every row is from the one source shown
@@ -105,7 +92,6 @@ class HeadlineList(ScrollView, can_focus=True):
         self.total = 0
         self._pages: dict[int, list[Story]] = {}
         self._asked: set[int] = set()
-        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._now = self.clock()
 
     # -- data --------------------------------------------------------------------------------------
@@ -123,12 +109,10 @@ class HeadlineList(ScrollView, can_focus=True):
         self.key, self.total, self.show_source, self.empty = key, total, show_source, empty
         self._pages = dict(pages)
         self._asked = set(pages)
-        self._lines.clear()
         self._now = self.clock()
-        self.virtual_size = Size(self.size.width, total * ROW)
-        self.cursor = max(0, min(cursor, total - 1))
+        self.rows_changed()
+        self.cursor = cursor
         self.scroll_to_cursor(center=True)
-        self.refresh()
 
     def add_page(self, key: tuple[object, ...], page: int, rows: list[Story]) -> None:
         if key != self.key:
@@ -140,8 +124,7 @@ class HeadlineList(ScrollView, can_focus=True):
             for far in sorted(self._pages, key=lambda p: min(abs(p - m) for m in marks))[KEEP_PAGES:]:
                 del self._pages[far]
                 self._asked.discard(far)
-        self._lines.clear()
-        self.refresh()
+        self.refresh()  # placeholders become rows: their keys differ, so only they are drawn anew
 
     def story_at(self, index: int) -> Story | None:
         rows = self._pages.get(index // PAGE)
@@ -162,98 +145,39 @@ class HeadlineList(ScrollView, can_focus=True):
             for story in rows:
                 if story.id == story_id:
                     story.read = read
-        self._lines.clear()
-        self.refresh()
+        self.refresh()  # the read state is in the rows' keys
 
-    # -- movement ----------------------------------------------------------------------------------
+    # -- the rows ----------------------------------------------------------------------------------
 
-    def watch_cursor(self, old: int, new: int) -> None:
-        # Only the two rows whose highlight changed are drawn again; the line cache keys on "selected".
-        top = self.scroll_offset.y
-        for row in {old, new}:
-            self.refresh(Region(0, row * ROW - top, self.size.width, ROW))
-        if not top <= new * ROW <= top + self.size.height - ROW:
-            self.scroll_to_cursor()  # only when the cursor leaves the window: a scroll repaints every row
+    @property
+    def row_count(self) -> int:
+        return self.total
 
-    def scroll_to_cursor(self, center: bool = False) -> None:
-        self.scroll_to_region(Region(0, self.cursor * ROW, 1, ROW), animate=False, center=center, force=True)
+    def row_key(self, index: int) -> Hashable:
+        story = self.story_at(index)
+        return (story.id, story.read) if story is not None else None
 
-    def move(self, delta: int) -> None:
-        if self.total:
-            self.cursor = max(0, min(self.total - 1, self.cursor + delta))
-
-    def action_cursor_down(self) -> None:
-        self.move(1)
-
-    def action_cursor_up(self) -> None:
-        self.move(-1)
-
-    def action_first(self) -> None:
-        self.move(-self.total)
-
-    def action_last(self) -> None:
-        self.move(self.total)
-
-    def action_page_down(self) -> None:
-        self.move(max(1, self.size.height // ROW - 1))
-
-    def action_page_up(self) -> None:
-        self.move(-max(1, self.size.height // ROW - 1))
-
-    def action_open(self) -> None:
-        story = self.current
+    def open_row(self, index: int) -> None:
+        story = self.story_at(index)
         if story is not None:
             self.post_message(self.Opened(story))
 
-    def on_click(self, event: events.Click) -> None:
-        row = (self.scroll_offset.y + event.y) // ROW
-        if not 0 <= row < self.total:
-            return
-        if row == self.cursor:
-            self.action_open()  # a click on the highlighted headline opens it
-        self.cursor = row
-
-    # -- drawing -----------------------------------------------------------------------------------
-
-    def render_line(self, y: int) -> Strip:
-        index, part = divmod(self.scroll_offset.y + y, ROW)
-        width = self.scrollable_content_region.width
-        if index >= self.total or width <= 0:
-            if self.total == 0 and self.empty and y == 0 and width > 0:
-                text = Text("  " + self.empty, style=self.rich_style + self._style("headline-list--placeholder"))
-                text.truncate(width, overflow="ellipsis", pad=True)
-                return Strip(text.render(self.app.console), width)
-            return Strip.blank(width, self.rich_style)
+    def render_row(self, index: int, part: int, width: int) -> Text:
         story = self.story_at(index)
-        selected = index == self.cursor
-        key = (index, part, width, selected, self.has_focus, story.read if story else None, story.id if story else None)
-        cached = self._lines.get(key)
-        if cached is None:
-            cached = self._render_line(story, part, width, selected)
-            self._lines[key] = cached
-        return cached
-
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
-
-    def _render_line(self, story: Story | None, part: int, width: int, selected: bool) -> Strip:
-        base = self.rich_style
-        if selected:
-            base = base + self.get_component_rich_style("headline-list--cursor")
+        style = self.component_style
         if story is None:
-            text = Text("  …" if part == 0 else "", style=self._style("headline-list--placeholder"))
-        elif part == 0:
-            mark = Text("● " if not story.read else "  ", style=self._style("headline-list--mark"))
-            style = self._style("headline-list--read" if story.read else "headline-list--unread")
-            text = Text.assemble(mark, Text(safe.line(story.title), style=style))
-        else:
-            meta = [safe.line(story.source_title)] if self.show_source else []
-            meta.append(relative_time(story.when, self._now))
-            text = Text("  " + " · ".join(m for m in meta if m), style=self._style("headline-list--meta"))
-        text.truncate(width, overflow="ellipsis", pad=True)
-        segments = [Segment(seg.text, base + seg.style if seg.style else base) for seg in text.render(self.app.console)]
-        return Strip(segments, width).crop_extend(0, width, base)
+            return Text("  …" if part == 0 else "", style=style("headline-list--placeholder"))
+        if part == 0:
+            mark = Text("● " if not story.read else "  ", style=style("headline-list--mark"))
+            title = style("headline-list--read" if story.read else "headline-list--unread")
+            return Text.assemble(mark, Text(safe.line(story.title), style=title))
+        meta = [safe.line(story.source_title)] if self.show_source else []
+        meta.append(relative_time(story.when, self._now))
+        return Text("  " + " · ".join(m for m in meta if m), style=style("headline-list--meta"))
 
-    def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, self.total * ROW)
-        self._lines.clear()
+    def render_past_end(self, y: int, width: int) -> Strip:
+        if self.total == 0 and self.empty and y == 0:
+            text = Text("  " + self.empty, style=self.rich_style + self.component_style("headline-list--placeholder"))
+            text.truncate(width, overflow="ellipsis", pad=True)
+            return Strip(text.render(self.app.console), width)
+        return super().render_past_end(y, width)

@@ -1,44 +1,34 @@
 """The sources pane: "All stories" first, then each source with its unread count; sources in error marked.
 
-A virtual list, like the headlines: only the visible rows are drawn, and a changed count redraws its row.
-(Textual's OptionList measured every option again on any change: ~65 ms for 500 sources after each story
-read, and ~70 ms for each refresh progress update, with the keys waiting.)
+A virtual list, like the headlines (VirtualList): only the visible rows are drawn, and a changed count
+redraws its row. (Textual's OptionList measured every option again on any change: ~65 ms for 500 sources
+after each story read, and ~70 ms for each refresh progress update, with the keys waiting.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
-from rich.segment import Segment
 from rich.text import Text
-from textual import events
-from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.binding import BindingType
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
 from newsreader import safe
 from newsreader.model import Source
+from newsreader.tui import commands
+from newsreader.tui.widgets.virtual_list import VirtualList
 
 ALL = "all"
 
 Row = tuple[str, str, int, bool]  # (id: ALL or the source id, name, unread, in error)
 
 
-class SourceList(ScrollView, can_focus=True):
+class SourceList(VirtualList):
     """Sources to choose from; posts Chosen with a source id (None for every source) as the cursor moves."""
 
-    BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="sources.down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="sources.up"),
-        Binding("g,home", "first", "Top", show=False, id="sources.top"),
-        Binding("G,end", "last", "Bottom", show=False, id="sources.bottom"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="sources.page-down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="sources.page-up"),
-        Binding("enter,l", "enter", "Open", show=False, id="sources.open"),
-    ]
+    BINDINGS = list[BindingType](commands.SOURCES)
+    CURSOR_COMPONENT = "source-list--cursor"
 
     COMPONENT_CLASSES = {"source-list--error", "source-list--unread", "source-list--count", "source-list--cursor"}
 
@@ -56,8 +46,6 @@ class SourceList(ScrollView, can_focus=True):
     }
     """
 
-    highlighted: reactive[int] = reactive(0, always_update=True, repaint=False)
-
     @dataclass
     class Chosen(Message):
         source_id: int | None
@@ -68,19 +56,10 @@ class SourceList(ScrollView, can_focus=True):
     LABEL_WIDTH = 22  # the pane's inner width in app.tcss
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.sources: dict[int, Source] = {}
         self._rows: list[Row] = []
-        self._lines: dict[tuple[Row, int, bool, bool], Strip] = {}
         self._chosen: str | None = None
-
-    def on_mount(self) -> None:
-        # Rows carry resolved theme colours: draw them again when the theme changes.
-        self.app.theme_changed_signal.subscribe(self, self._restyle)
-
-    def _restyle(self, _theme: object) -> None:
-        self._lines.clear()
-        self.refresh()
 
     # -- data --------------------------------------------------------------------------------------
 
@@ -92,16 +71,13 @@ class SourceList(ScrollView, can_focus=True):
         rows += [(str(s.id), safe.line(s.name), s.unread, bool(s.error)) for s in sources]
         old, self._rows = self._rows, rows
         if len(rows) != len(old):
-            self.virtual_size = Size(self.size.width, len(rows))
+            self._measure()
         ids = [r[0] for r in rows]
-        self.highlighted = ids.index(keep) if keep in ids else 0
-        if len(self._lines) > 4 * len(rows) + 64:
-            self._lines.clear()  # rows that are no more
+        self.cursor = ids.index(keep) if keep in ids else 0
         top = self.scroll_offset.y
-        for y in range(self.size.height):
-            index = top + y
+        for index in range(top, top + self.size.height):
             if index >= len(rows) or index >= len(old) or rows[index] != old[index]:
-                self.refresh(Region(0, y, self.size.width, 1))
+                self.refresh_row(index)
 
     def label(self, index: int) -> str:
         """The text of one entry, as drawn."""
@@ -112,70 +88,41 @@ class SourceList(ScrollView, can_focus=True):
         return len(self._rows)
 
     @property
+    def highlighted(self) -> int:
+        return self.cursor
+
+    @highlighted.setter
+    def highlighted(self, index: int) -> None:
+        self.cursor = index
+
+    @property
     def highlighted_id(self) -> str | None:
         if not self._rows:
             return None
-        return self._rows[min(self.highlighted, len(self._rows) - 1)][0]
+        return self._rows[min(self.cursor, len(self._rows) - 1)][0]
 
     @property
     def current(self) -> Source | None:
         ident = self.highlighted_id
         return self.sources.get(int(ident)) if ident and ident != ALL else None
 
-    # -- movement ----------------------------------------------------------------------------------
+    # -- the rows ----------------------------------------------------------------------------------
 
-    def validate_highlighted(self, value: int) -> int:
-        return max(0, min(value, len(self._rows) - 1)) if self._rows else 0
+    @property
+    def row_count(self) -> int:
+        return len(self._rows)
 
-    def watch_highlighted(self, old: int, new: int) -> None:
-        top = self.scroll_offset.y
-        for row in {old, new}:
-            self.refresh(Region(0, row - top, self.size.width, 1))
-        if not top <= new < top + self.size.height:
-            self.scroll_to_region(Region(0, new, 1, 1), animate=False, force=True)
+    def row_key(self, index: int) -> Hashable:
+        return self._rows[index]
+
+    def open_row(self, index: int) -> None:
+        self.post_message(self.Entered())
+
+    def cursor_moved(self, index: int) -> None:
         ident = self.highlighted_id
         if ident != self._chosen and ident is not None:
             self._chosen = ident
             self.post_message(self.Chosen(None if ident == ALL else int(ident)))
-
-    def action_cursor_down(self) -> None:
-        self.highlighted += 1
-
-    def action_cursor_up(self) -> None:
-        self.highlighted -= 1
-
-    def action_first(self) -> None:
-        self.highlighted = 0
-
-    def action_last(self) -> None:
-        self.highlighted = len(self._rows) - 1
-
-    def action_page_down(self) -> None:
-        self.highlighted += max(1, self.size.height - 1)
-
-    def action_page_up(self) -> None:
-        self.highlighted -= max(1, self.size.height - 1)
-
-    def action_enter(self) -> None:
-        if self._rows:
-            self.post_message(self.Entered())
-
-    def on_click(self, event: events.Click) -> None:
-        row = self.scroll_offset.y + event.y
-        if not 0 <= row < len(self._rows):
-            return
-        if row == self.highlighted:
-            self.action_enter()
-        self.highlighted = row
-
-    def on_focus(self) -> None:
-        self._lines.clear()  # the cursor row is drawn differently with focus
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.on_focus()
-
-    # -- drawing -----------------------------------------------------------------------------------
 
     def _label(self, name: str, unread: int, error: bool) -> Text:
         """Mark, name and unread count in aligned columns; colours come from the theme via component classes."""
@@ -183,32 +130,12 @@ class SourceList(ScrollView, can_focus=True):
         room = self.LABEL_WIDTH - 2 - len(count)
         if len(name) > room:
             name = name[: room - 1] + "…"
-        style = self.get_component_rich_style
+        style = self.component_style
         label = Text(no_wrap=True, overflow="ellipsis")
-        label.append("! " if error else "  ", style=style("source-list--error", partial=True) if error else "")
-        label.append(name.ljust(room), style=style("source-list--unread", partial=True) if unread else "")
-        label.append(count, style=style("source-list--count", partial=True))
+        label.append("! " if error else "  ", style=style("source-list--error") if error else "")
+        label.append(name.ljust(room), style=style("source-list--unread") if unread else "")
+        label.append(count, style=style("source-list--count"))
         return label
 
-    def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
-        if index >= len(self._rows) or width <= 0:
-            return Strip.blank(width, self.rich_style)
-        row = self._rows[index]
-        selected = index == self.highlighted
-        key = (row, width, selected, self.has_focus)
-        cached = self._lines.get(key)
-        if cached is None:
-            base = self.rich_style
-            if selected:
-                base = base + self.get_component_rich_style("source-list--cursor")
-            text = self._label(*row[1:])
-            text.truncate(width, overflow="ellipsis", pad=True)
-            segments = [Segment(s.text, base + s.style if s.style else base) for s in text.render(self.app.console)]
-            cached = self._lines[key] = Strip(segments, width).crop_extend(0, width, base)
-        return cached
-
-    def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self._rows))
-        self._lines.clear()
+    def render_row(self, index: int, part: int, width: int) -> Text:
+        return self._label(*self._rows[index][1:])

@@ -1,0 +1,53 @@
+"""Articles: a story's extracted page kept for offline reading, or why it could not be had (retried later)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from newsreader.model import Article, Story
+from newsreader.store.stories import HEADLINES, Stories, headline_of, index
+
+ARTICLE_RETRY_SECONDS = 30 * 60
+ARTICLE_MAX_TRIES = 5
+
+
+class Articles(Stories):
+    def save_article(self, story_id: int, article: Article | None, error: str = "") -> None:
+        """Keep an extracted page for offline reading, or why it could not be had (retried later)."""
+        data = json.dumps(article.to_json(), ensure_ascii=False) if article else None
+        with self._tx() as con:
+            if article is None:
+                # A failed retry never throws away an article we already have.
+                con.execute(
+                    "INSERT INTO articles (story_id, data, error, tries, checked) VALUES (?, NULL, ?, 1, ?)"
+                    " ON CONFLICT(story_id) DO UPDATE SET error = excluded.error, tries = tries + 1,"
+                    " checked = excluded.checked",
+                    (story_id, error, time.time()),
+                )
+                return
+            con.execute(
+                "INSERT INTO articles (story_id, data, error, tries, checked) VALUES (?, ?, '', 1, ?)"
+                " ON CONFLICT(story_id) DO UPDATE SET data = excluded.data, error = '', tries = tries + 1,"
+                " checked = excluded.checked",
+                (story_id, data, time.time()),
+            )
+            row = con.execute("SELECT title, authors, summary FROM stories WHERE id = ?", (story_id,)).fetchone()
+            if row:
+                index(con, story_id, row[0], row[1], row[2], article.text, replace=True)
+
+    def stories_needing_article(self, source_id: int | None = None, limit: int = 100) -> list[Story]:
+        """Stories whose page should be fetched: never tried, or failed long enough ago and not too often."""
+        retry_before = time.time() - ARTICLE_RETRY_SECONDS
+        only_source = " AND st.source_id = ?" if source_id is not None else ""
+        args: list[object] = [retry_before, ARTICLE_MAX_TRIES]
+        if source_id is not None:
+            args.append(source_id)
+        rows = self._read(
+            f"""{HEADLINES} LEFT JOIN articles a ON a.story_id = st.id
+                WHERE st.url != '' AND st.content = '' AND s.full_text = 1
+                  AND (a.story_id IS NULL OR (a.data IS NULL AND a.checked < ? AND a.tries < ?)){only_source}
+                ORDER BY st.sort_ts DESC LIMIT ?""",
+            (*args, limit),
+        )
+        return [headline_of(r) for r in rows]

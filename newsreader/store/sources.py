@@ -1,0 +1,108 @@
+"""Sources: subscriptions, and what each refresh learned about one (validators, title, error, back-off)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from newsreader.model import Source
+from newsreader.store.connection import Connection, from_ts, ts
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    """What one refresh of a source learned, saved in the same transaction as its stories.
+
+    None leaves a field as it was; error and warning are always replaced (a success clears them).
+    """
+
+    error: str = ""
+    warning: str = ""
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    backoff_until: datetime | None = None
+
+
+def source_of(row: sqlite3.Row) -> Source:
+    return Source(
+        id=row["id"],
+        url=row["url"],
+        kind=row["kind"],
+        title=row["title"],
+        site_url=row["site_url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        error=row["error"],
+        warning=row["warning"],
+        full_text=bool(row["full_text"]),
+        backoff_until=from_ts(row["backoff_until"]),
+        last_refresh=from_ts(row["last_refresh"]),
+        unread=row["unread"] or 0,
+        total=row["total"] or 0,
+    )
+
+
+SOURCES = "SELECT s.*, s.unread_count AS unread, s.story_count AS total FROM sources s"
+
+
+class Sources(Connection):
+    def add_source(
+        self, url: str, kind: str = "feed", title: str = "", site_url: str = "", full_text: bool = True
+    ) -> Source:
+        """Subscribe; adding a URL already there changes nothing and returns it."""
+        with self._tx() as con:
+            return self._add_source_in(con, url, kind, title, site_url, full_text)
+
+    def _add_source_in(
+        self, con: sqlite3.Connection, url: str, kind: str, title: str, site_url: str, full_text: bool
+    ) -> Source:
+        con.execute(
+            "INSERT INTO sources (url, kind, title, site_url, full_text, added) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(url) DO NOTHING",
+            (url, kind, title, site_url, int(full_text), time.time()),
+        )
+        cur = con.execute(f"{SOURCES} WHERE s.url = ?", (url,))
+        cur.row_factory = sqlite3.Row
+        return source_of(cur.fetchone())
+
+    def remove_source(self, url: str) -> bool:
+        with self._tx() as con:
+            ids = [
+                r[0]
+                for r in con.execute(
+                    "SELECT id FROM stories WHERE source_id = (SELECT id FROM sources WHERE url = ?)", (url,)
+                )
+            ]
+            con.executemany("DELETE FROM stories_fts WHERE rowid = ?", ((i,) for i in ids))
+            return con.execute("DELETE FROM sources WHERE url = ?", (url,)).rowcount > 0
+
+    def source(self, url_or_id: str | int) -> Source | None:
+        column = "id" if isinstance(url_or_id, int) else "url"
+        rows = self._read(f"{SOURCES} WHERE s.{column} = ?", (url_or_id,))
+        return source_of(rows[0]) if rows else None
+
+    def sources(self) -> list[Source]:
+        return [source_of(r) for r in self._read(f"{SOURCES} ORDER BY lower(s.title), s.url")]
+
+    def record_refresh(self, source_id: int, result: RefreshResult | None = None) -> None:
+        """What a refresh learned about a source without new stories (not modified, an error)."""
+        with self._tx() as con:
+            self._record_in(con, source_id, result or RefreshResult())
+
+    def _record_in(self, con: sqlite3.Connection, source_id: int, result: RefreshResult) -> None:
+        sets = ["error = ?", "warning = ?", "last_refresh = ?", "backoff_until = ?"]
+        args: list[object] = [result.error, result.warning, time.time(), ts(result.backoff_until)]
+        for column, value in (("title", result.title), ("etag", result.etag), ("last_modified", result.last_modified)):
+            if value is not None:
+                sets.append(f"{column} = ?")
+                args.append(value)
+        con.execute(f"UPDATE sources SET {', '.join(sets)} WHERE id = ?", (*args, source_id))
+
+    def set_source_kind(self, source_id: int, kind: str, full_text: bool | None = None) -> None:
+        with self._tx() as con:
+            con.execute("UPDATE sources SET kind = ? WHERE id = ?", (kind, source_id))
+            if full_text is not None:
+                con.execute("UPDATE sources SET full_text = ? WHERE id = ?", (int(full_text), source_id))

@@ -1,0 +1,223 @@
+"""Stories and their full-text index: saving a source's stories, paging headlines, read state."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Iterable
+
+from newsreader.model import Article, Story, iso, parse_iso
+from newsreader.store.connection import ts
+from newsreader.store.sources import RefreshResult, Sources
+
+HEADLINE_PAGE = 200  # headlines read at a time: the list pages through the store this many at once
+
+# A headline's columns, written once: every query that makes Story objects selects these (and may add more).
+HEADLINE_COLUMNS = """st.id, st.source_id, st.key, st.title, st.url, st.authors, st.published, st.updated, st.read,
+               s.title AS source_title, s.url AS source_url"""
+HEADLINES = f"SELECT {HEADLINE_COLUMNS} FROM stories st JOIN sources s ON s.id = st.source_id"
+
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def index_text(*parts: str) -> str:
+    # Only for the search index, never shown: dropping tags is enough here.
+    return " ".join(_TAGS.sub(" ", p) for p in parts if p)
+
+
+def index(
+    con: sqlite3.Connection, story_id: int | None, title: str, authors: str, *body: str, replace: bool = False
+) -> None:
+    """A story's entry in the search index (stories_fts, rowid = the story's id)."""
+    if replace:
+        con.execute("DELETE FROM stories_fts WHERE rowid = ?", (story_id,))
+    con.execute(
+        "INSERT INTO stories_fts (rowid, title, authors, body) VALUES (?, ?, ?, ?)",
+        (story_id, title, authors, index_text(*body)),
+    )
+
+
+def headline_of(row: sqlite3.Row) -> Story:
+    return Story(
+        id=row["id"],
+        source_id=row["source_id"],
+        key=row["key"],
+        title=row["title"],
+        url=row["url"],
+        authors=json.loads(row["authors"]),
+        published=parse_iso(row["published"]),
+        updated=parse_iso(row["updated"]),
+        read=bool(row["read"]),
+        source_title=row["source_title"] or row["source_url"],
+    )
+
+
+def where(source_id: int | None, unread_only: bool) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    args: list[object] = []
+    if source_id is not None:
+        clauses.append("st.source_id = ?")
+        args.append(source_id)
+    if unread_only:
+        clauses.append("st.read = 0")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+class Stories(Sources):
+    def save_stories(self, source_id: int, stories: list[Story], refresh: RefreshResult | None = None) -> int:
+        """Insert new stories and update changed ones of a source, in one transaction; returns how many were new.
+
+        Read state is never touched. `refresh`, when given, is recorded in the same transaction, so a source's
+        validators never run ahead of its stories.
+        """
+        with self._tx() as con:
+            new = self._save_in(con, source_id, stories)
+            if refresh is not None:
+                self._record_in(con, source_id, refresh)
+        return new
+
+    def _save_in(self, con: sqlite3.Connection, source_id: int, stories: list[Story]) -> int:
+        now = time.time()
+        unique: dict[str, Story] = {}
+        for story in stories:
+            unique.setdefault(story.key, story)
+        existing: dict[str, tuple[int, str, str, str, str, str]] = {}
+        keys = list(unique)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in con.execute(
+                f"SELECT key, id, title, url, summary, content, authors FROM stories WHERE source_id = ? AND key IN ({marks})",
+                (source_id, *chunk),
+            ):
+                existing[row[0]] = row[1:]
+        new_rows = []
+        for order, story in enumerate(unique.values()):
+            authors = json.dumps(story.authors, ensure_ascii=False)
+            # Stories without a date keep feed order: later entries sort just below earlier ones.
+            sort_ts = ts(story.when) or (now - order * 1e-3)
+            old = existing.get(story.key)
+            if old is None:
+                new_rows.append((story, authors, sort_ts))
+                continue
+            if old[1:] != (story.title, story.url, story.summary, story.content, authors):
+                con.execute(
+                    "UPDATE stories SET title = ?, url = ?, authors = ?, published = ?, updated = ?, summary = ?,"
+                    " content = ? WHERE id = ?",
+                    (
+                        story.title,
+                        story.url,
+                        authors,
+                        iso(story.published),
+                        iso(story.updated),
+                        story.summary,
+                        story.content,
+                        old[0],
+                    ),
+                )
+                index(con, old[0], story.title, authors, story.summary, story.content, replace=True)
+        # Ids are ours to give inside this IMMEDIATE transaction, so rows and index go in two batched calls.
+        first_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM stories").fetchone()[0]
+        rows = []
+        for offset, (story, authors, sort_ts) in enumerate(new_rows):
+            story.id = first_id + offset
+            rows.append(
+                (
+                    story.id,
+                    source_id,
+                    story.key,
+                    story.title,
+                    story.url,
+                    authors,
+                    iso(story.published),
+                    iso(story.updated),
+                    sort_ts,
+                    now,
+                    story.summary,
+                    story.content,
+                )
+            )
+        con.executemany(
+            "INSERT INTO stories (id, source_id, key, title, url, authors, published, updated, sort_ts, first_seen,"
+            " summary, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        con.executemany(
+            "INSERT INTO stories_fts (rowid, title, authors, body) VALUES (?, ?, ?, ?)",
+            ((r[0], r[3], r[5], index_text(r[10], r[11])) for r in rows),
+        )
+        return len(new_rows)
+
+    def count_stories(self, source_id: int | None = None, unread_only: bool = False) -> int:
+        # From the counters the triggers keep (migration 2), not by counting the stories.
+        column = "unread_count" if unread_only else "story_count"
+        if source_id is None:
+            return int(self._read(f"SELECT coalesce(sum({column}), 0) FROM sources")[0][0])
+        rows = self._read(f"SELECT {column} FROM sources WHERE id = ?", (source_id,))
+        return int(rows[0][0]) if rows else 0
+
+    def headlines(
+        self, source_id: int | None = None, offset: int = 0, limit: int = 200, unread_only: bool = False
+    ) -> list[Story]:
+        """One page of headlines, newest first, without their bodies."""
+        clause, args = where(source_id, unread_only)
+        rows = self._read(
+            f"{HEADLINES}{clause} ORDER BY st.sort_ts DESC, st.id DESC LIMIT ? OFFSET ?", (*args, limit, offset)
+        )
+        return [headline_of(r) for r in rows]
+
+    def position(self, story_id: int, source_id: int | None = None, unread_only: bool = False) -> int | None:
+        """Where a story stands in the list headlines() pages through."""
+        rows = self._read("SELECT sort_ts, id FROM stories WHERE id = ?", (story_id,))
+        if not rows:
+            return None
+        clause, args = where(source_id, unread_only)
+        joiner = " AND " if clause else " WHERE "
+        sql = f"SELECT count(*) FROM stories st{clause}{joiner}(st.sort_ts, st.id) > (?, ?)"
+        return int(self._read(sql, (*args, rows[0][0], rows[0][1]))[0][0])
+
+    def next_unread(self, story_id: int | None, source_id: int | None = None, forward: bool = True) -> Story | None:
+        """The nearest unread story after (or before) `story_id` in list order; from the top when story_id is None."""
+        clause, args = where(source_id, True)
+        order = "DESC" if forward else "ASC"
+        if story_id is not None:
+            pivot = self._read("SELECT sort_ts, id FROM stories WHERE id = ?", (story_id,))
+            if pivot:
+                clause += f" AND (st.sort_ts, st.id) {'<' if forward else '>'} (?, ?)"
+                args += [pivot[0][0], pivot[0][1]]
+        rows = self._read(f"{HEADLINES}{clause} ORDER BY st.sort_ts {order}, st.id {order} LIMIT 1", args)
+        return headline_of(rows[0]) if rows else None
+
+    def story(self, story_id: int) -> Story | None:
+        """A whole story: headline, feed text and extracted article."""
+        rows = self._read(
+            f"""SELECT {HEADLINE_COLUMNS}, st.summary, st.content, a.data, a.error AS article_error
+                FROM stories st JOIN sources s ON s.id = st.source_id LEFT JOIN articles a ON a.story_id = st.id
+                WHERE st.id = ?""",
+            (story_id,),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        story = headline_of(row)
+        story.summary = row["summary"]
+        story.content = row["content"]
+        story.article = Article.from_json(json.loads(row["data"])) if row["data"] else None
+        story.article_error = row["article_error"] or ""
+        return story
+
+    def story_by_url(self, url: str) -> Story | None:
+        rows = self._read("SELECT id FROM stories WHERE url = ? ORDER BY id LIMIT 1", (url,))
+        return self.story(rows[0][0]) if rows else None
+
+    def set_read(self, story_ids: int | Iterable[int], read: bool = True) -> None:
+        ids = [story_ids] if isinstance(story_ids, int) else list(story_ids)
+        with self._tx() as con:
+            con.executemany("UPDATE stories SET read = ? WHERE id = ?", ((int(read), i) for i in ids))
+
+    def mark_source_read(self, source_id: int | None) -> None:
+        clause, args = where(source_id, True)
+        with self._tx() as con:
+            con.execute(f"UPDATE stories AS st SET read = 1{clause}", args)

@@ -54,7 +54,9 @@ def not_modified_since(header: str, modified: float) -> bool:
     return int(modified) <= since
 
 
-def make_handler(root: Path, latency: float, stats: Stats) -> type[http.server.BaseHTTPRequestHandler]:
+def make_handler(
+    root: Path, latency: float, stats: Stats, story_page: bytes | None = None
+) -> type[http.server.BaseHTTPRequestHandler]:
     cache: dict[str, tuple[bytes, str]] = {}
     modified = time.time() - _AGE
     modified_header = email.utils.formatdate(modified, usegmt=True)
@@ -69,6 +71,9 @@ def make_handler(root: Path, latency: float, stats: Stats) -> type[http.server.B
             if latency:
                 time.sleep(latency)
             path = self.path.split("?")[0].lstrip("/")
+            if story_page is not None and path.startswith("story/"):
+                self._send(200, story_page, content_type="text/html; charset=utf-8")  # every story's page
+                return
             if path not in cache:
                 file = (root / path).resolve()
                 if root not in file.parents or not file.is_file():
@@ -90,10 +95,10 @@ def make_handler(root: Path, latency: float, stats: Stats) -> type[http.server.B
                 return not_modified_since(since, modified)
             return False
 
-        def _send(self, status: int, body: bytes, etag: str = "") -> None:
+        def _send(self, status: int, body: bytes, etag: str = "", content_type: str = "") -> None:
             stats.add(status)
             self.send_response(status)
-            self.send_header("Content-Type", "application/xml" if status != 404 else "text/plain")
+            self.send_header("Content-Type", content_type or ("application/xml" if status != 404 else "text/plain"))
             if status != 304:
                 self.send_header("Content-Length", str(len(body)))
             if etag:
@@ -113,9 +118,17 @@ class _Server(http.server.ThreadingHTTPServer):
 class FeedServer:
     """Serves `root` on 127.0.0.1 from a thread; a context manager. Stops by itself after `max_seconds`."""
 
-    def __init__(self, root: Path, latency_ms: float = 0, port: int = 0, max_seconds: float = 3600) -> None:
+    def __init__(
+        self,
+        root: Path,
+        latency_ms: float = 0,
+        port: int = 0,
+        max_seconds: float = 3600,
+        story_page: bytes | None = None,  # served for every /story/... path (else they are 404s)
+    ) -> None:
         self.stats = Stats()
-        self._server = _Server(("127.0.0.1", port), make_handler(root.resolve(), latency_ms / 1000, self.stats))
+        handler = make_handler(root.resolve(), latency_ms / 1000, self.stats, story_page)
+        self._server = _Server(("127.0.0.1", port), handler)
         self.port = self._server.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

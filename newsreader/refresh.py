@@ -362,8 +362,7 @@ class Refresher:
         A source none of whose pages was ever tried (just subscribed or imported) gets the smaller first cap: a
         fresh import of 500 feeds must not wait for 25,000 pages."""
         wanted = await self._db(self.store.stories_needing_article, source_id, WAITING_COUNTED)
-        stored = await self._db(self.store.source, source_id)
-        first = stored is not None and len(wanted) >= stored.total
+        first = not await self._db(self.store.pages_tried, source_id)
         cap = self.config.first_articles if first else self.config.articles_per_source
         chosen = [s for s in wanted[:cap] if budget.take()]
 

@@ -51,3 +51,11 @@ class Articles(Stories):
             (*args, limit),
         )
         return [headline_of(r) for r in rows]
+
+    def pages_tried(self, source_id: int) -> bool:
+        """Whether any story of the source has had its page fetched or tried (a whole-text budget's "first")."""
+        rows = self._read(
+            "SELECT 1 FROM articles a JOIN stories st ON st.id = a.story_id WHERE st.source_id = ? LIMIT 1",
+            (source_id,),
+        )
+        return bool(rows)

@@ -40,6 +40,9 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--latency-ms", type=float, default=50)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument(
+        "--reader-config", default="", help='extra config.toml lines, e.g. "[reader]\\narticles_per_refresh = 2000"'
+    )
     args = ap.parse_args()
     newsboat = shutil.which("newsboat")
     page = sorted(FIXTURE_PAGES.glob("*.html"))[0].read_bytes()
@@ -54,7 +57,7 @@ def main() -> None:
             urls = corpus / "urls.txt"
             for run in range(args.runs):
                 home = Path(tmp) / f"reader-{run}"
-                env = reader_env(home)
+                env = reader_env(home, args.reader_config.replace("\\n", "\n"))
                 timed([*READER, "import", str(urls)], env)
                 server.counts()
                 wall, peak, _ = timed([*READER, "refresh"], env)

@@ -31,8 +31,8 @@ extract_concurrency = 4
 # moment a story is opened in the reader).
 first_articles = 5            # per source, on its first refresh
 articles_per_source = 20      # per source, on later refreshes
-articles_per_refresh = 500    # in all, per refresh
-article_bytes_per_refresh = 104857600  # 100 MiB of pages in all, per refresh
+articles_per_refresh = 3000   # in all, per refresh
+article_bytes_per_refresh = 314572800  # 300 MiB of pages in all, per refresh
 browser = ""            # command to open links; "" = the system's default browser
 
 # Per-site rules for scraping listing pages; they override the generic heuristic.
@@ -102,8 +102,8 @@ class Config:
     extract_concurrency: int = 4
     first_articles: int = 5
     articles_per_source: int = 20
-    articles_per_refresh: int = 500
-    article_bytes_per_refresh: int = 100 * 1024 * 1024
+    articles_per_refresh: int = 3000
+    article_bytes_per_refresh: int = 300 * 1024 * 1024
     browser: str = ""
     scrape: list[ScrapeRule] = field(default_factory=list)
 

@@ -18,8 +18,8 @@ from newsreader.config import (
     Config,
     ConfigError,
     config_path,
-    data_dir,
     db_path,
+    demo_db_path,
     downloads_dir,
     load_config,
     log_path,
@@ -58,14 +58,29 @@ def _say(*parts: object) -> None:
 def _open_store(args: argparse.Namespace) -> Any:
     from newsreader.store import Store, StoreError
 
-    path = Path(args.db) if args.db else db_path()
+    if args.demo:
+        from newsreader.refresh import load_demo
+
+        path = demo_db_path()
+    else:
+        path = Path(args.db) if args.db else db_path()
     try:
         store = Store(path)
+        if args.demo:
+            load_demo(store)
     except StoreError as exc:
         raise CliError(str(exc)) from None
     if store.notice:
         print(f"newsreader: {store.notice}", file=sys.stderr)
     return store
+
+
+def _no_fetching(args: argparse.Namespace) -> None:
+    """Refuse a command that fetches when told never to fetch (--offline, or the demo, which has no network)."""
+    if args.demo:
+        raise CliError(f"`{args.command}` fetches from the network, and the demo (--demo) never does")
+    if args.offline:
+        raise CliError(f"`{args.command}` fetches from the network, and --offline means never to fetch")
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -96,6 +111,7 @@ async def _with_refresher(args: argparse.Namespace, work: Any, pool_for: Callabl
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    _no_fetching(args)
     from newsreader.refresh import Refresher, SubscribeError
 
     async def work(r: Refresher) -> Any:
@@ -156,6 +172,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    _no_fetching(args)
     from newsreader.refresh import Outcome, Refresher
 
     def report(outcome: Outcome) -> None:
@@ -257,6 +274,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_headlines(args: argparse.Namespace) -> int:
+    _no_fetching(args)
     from newsreader.fetch import Fetcher, FetchError
     from newsreader.refresh import headlines_of
     from newsreader.sources.feed import FeedError
@@ -282,6 +300,7 @@ def cmd_headlines(args: argparse.Namespace) -> int:
 
 
 def cmd_article(args: argparse.Namespace) -> int:
+    _no_fetching(args)
     from newsreader.extract import ExtractError
     from newsreader.fetch import Fetcher, FetchError
     from newsreader.refresh import article_of
@@ -331,16 +350,8 @@ def _first_headlines(store: Store) -> Future[tuple[int, list[Story]]]:
 
 def run_tui(args: argparse.Namespace) -> int:
     config = _config(args)
-    if args.demo:
-        from newsreader.refresh import load_demo
-        from newsreader.store import Store
-
-        store = Store(data_dir() / "demo.db")
-        load_demo(store)
-        offline = True
-    else:
-        store = _open_store(args)
-        offline = args.offline
+    store = _open_store(args)
+    offline = args.offline or args.demo
     first_page = _first_headlines(store)  # read while the UI's modules load: they take ~0.3 s
     # No garbage collection until the first frame is up (the app turns it back on): start-up makes ~10^5 objects
     # that all live on, and collecting them again and again cost ~30 ms of the first paint.
@@ -358,19 +369,35 @@ def run_tui(args: argparse.Namespace) -> int:
 # -- parser ---------------------------------------------------------------------------------------------
 
 
+def _global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """The options every command takes, before or after its name.
+
+    After the name they default to SUPPRESS: the subcommand's parser leaves what was given before it standing.
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if after_command else value
+
+    parser.add_argument("--db", default=default(None), help=f"the database file (default: {db_path()})")
+    parser.add_argument("--config", default=default(None), help=f"the config file (default: {config_path()})")
+    parser.add_argument(
+        "--demo", action="store_true", default=default(False), help="use the bundled sample source (no network)"
+    )
+    parser.add_argument(
+        "--offline", action="store_true", default=default(False), help="read the cache only; never fetch"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help=f"the database file (default: {db_path()})")
-    common.add_argument("--config", help=f"the config file (default: {config_path()})")
+    _global_options(common, after_command=True)
 
     p = argparse.ArgumentParser(
         prog="newsreader",
         description="A terminal news reader that reads the whole story, offline. Without a command, opens the reader.",
-        parents=[common],
     )
     p.add_argument("--version", action="version", version=f"newsreader {__version__}")
-    p.add_argument("--demo", action="store_true", help="open the bundled sample source (no network)")
-    p.add_argument("--offline", action="store_true", help="read the cache only; never fetch")
+    _global_options(p, after_command=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help: str) -> argparse.ArgumentParser:
@@ -443,6 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.demo and args.db:
+        parser.error("--demo has a database of its own: give --db or --demo, not both")
     func = getattr(args, "func", run_tui)
     logs.setup(log_path())
     try:

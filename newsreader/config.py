@@ -75,6 +75,11 @@ def db_path() -> Path:
     return data_dir() / "newsreader.db"
 
 
+def demo_db_path() -> Path:
+    """The demo's own database (`--demo`), beside the cache."""
+    return data_dir() / "demo.db"
+
+
 def config_path() -> Path:
     return config_dir() / "config.toml"
 

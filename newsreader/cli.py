@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsreader import __version__, logs, safe
+from newsreader import __version__, logs, safe, urls
 from newsreader.config import (
     Config,
     ConfigError,
@@ -25,6 +25,7 @@ from newsreader.config import (
     log_path,
 )
 from newsreader.model import Story
+from newsreader.words import plural
 
 if TYPE_CHECKING:
     from newsreader.store import Store
@@ -126,36 +127,78 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
+    from newsreader.refresh import find_source
+
     store = _open_store(args)
     with store:
-        if not store.remove_source(args.url):
+        source = find_source(store, args.url)
+        if source is None or not store.remove_source(source.url):
             raise CliError(f"not subscribed to {args.url}")
-    _say("removed", args.url)
+    _say(f"removed {source.name}" + (f" <{source.url}>" if source.title else ""))
     return EXIT_OK
 
 
-def cmd_import(args: argparse.Namespace) -> int:
+IMPORT_EXAMPLES = 3  # skipped lines shown by `import`
+
+
+def _import_candidates(text: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """An OPML file's or a URL list's entries: ([(url, title)] that can be subscribed, [(entry, why not)])."""
     import listparser
+
+    entries: list[tuple[str, str, str]] = []  # (where, url, title)
+    if text.lstrip().startswith("<"):
+        parsed = listparser.parse(text)
+        entries = [(f"“{f.title or f.url}”", f.url or "", f.title or "") for f in parsed.feeds]
+    else:
+        for number, raw in enumerate(text.splitlines(), 1):
+            entry = raw.strip()
+            if entry and not entry.startswith("#"):
+                entries.append((f"line {number}", entry, ""))
+    good: dict[str, tuple[str, str]] = {}
+    skipped: list[tuple[str, str]] = []
+    for where, url, title in entries:
+        problem = urls.problem(url)
+        if problem:
+            skipped.append((f"{where} ({url[:60]}{'…' if len(url) > 60 else ''})", problem))
+        else:
+            good.setdefault(urls.normalise(url), (urls.normalise(url), title))
+    return list(good.values()), skipped
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from newsreader.refresh import find_source
 
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data = path.read_bytes()
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if text.lstrip().startswith("<"):
-        parsed = listparser.parse(text)
-        urls = [f.url for f in parsed.feeds if f.url]
-        titles = {f.url: f.title or "" for f in parsed.feeds}
-    else:
-        urls = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-        titles = {}
+    text = data.decode("utf-8", errors="replace")
+    if b"\0" in data or text.count("\ufffd") > len(text) // 100:
+        raise CliError(f"{path} is not an OPML file or a list of URLs (it is not UTF-8 text)")
+    good, skipped = _import_candidates(text)
+    examples = "; ".join(f"{where}: {why}" for where, why in skipped[:IMPORT_EXAMPLES])
+    more = f"; and {len(skipped) - IMPORT_EXAMPLES} more" if len(skipped) > IMPORT_EXAMPLES else ""
+    if not good:
+        what = f" (skipped {plural(len(skipped), 'entry', 'entries')}: {examples}{more})" if skipped else ""
+        raise CliError(f"{path}: found no http or https URL to subscribe to{what}")
     store = _open_store(args)
+    added = 0
     with store:
-        before = len(store.sources())
-        for url in urls:
-            store.add_source(url, "feed", titles.get(url, ""))
-        added = len(store.sources()) - before
-    _say(f"imported {added} new sources ({len(urls) - added} already there)")
+        for url, title in good:
+            if find_source(store, url) is None:
+                store.add_source(url, "feed", title)
+                added += 1
+    there = len(good) - added
+    report = f"imported {plural(added, 'new source')}"
+    if there:
+        report += f" ({there} already subscribed)"
+    _say(report)
+    if skipped:
+        _say(
+            f"skipped {plural(len(skipped), 'entry', 'entries')} that {'is not' if len(skipped) == 1 else 'are not'}"
+            f" http(s) URLs: {examples}{more}"
+        )
     return EXIT_OK
 
 
@@ -173,7 +216,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     _no_fetching(args)
-    from newsreader.refresh import Outcome, Refresher
+    from newsreader.refresh import Outcome, Refresher, find_source
 
     def report(outcome: Outcome) -> None:
         if not args.json:
@@ -182,11 +225,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     async def work(r: Refresher) -> list[Outcome]:
         sources = await asyncio.to_thread(r.store.sources)
         if args.urls:
-            wanted = set(args.urls)
-            missing = wanted - {s.url for s in sources}
+            found = {url: await asyncio.to_thread(find_source, r.store, url) for url in args.urls}
+            missing = [url for url, source in found.items() if source is None]
             if missing:
-                raise CliError(f"not subscribed to {', '.join(sorted(missing))}")
-            sources = [s for s in sources if s.url in wanted]
+                raise CliError(f"not subscribed to {', '.join(missing)}")
+            wanted = {source.id for source in found.values() if source is not None}
+            sources = [s for s in sources if s.id in wanted]
         r.on_outcome = report
         return await r.refresh_all(sources, full_text=not args.no_full_text)
 
@@ -209,10 +253,12 @@ def _story_lines(stories: Sequence[Story]) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from newsreader.refresh import find_source
+
     with _open_store(args) as store:
         source_id = None
         if args.source:
-            source = store.source(args.source)
+            source = find_source(store, args.source)
             if source is None:
                 raise CliError(f"not subscribed to {args.source}")
             source_id = source.id

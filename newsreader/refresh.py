@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from newsreader import logs
+from newsreader import logs, safe, urls
 from newsreader.config import Config
 from newsreader.extract import ExtractError, extract_article
 from newsreader.fetch import ACCEPT_PAGE, Fetcher, FetchError, Response
@@ -163,6 +163,21 @@ class Outcome:
             return f"{name}: not modified{extra}"
         warn = f" (warning: {self.warning})" if self.warning else ""
         return f"{name}: {self.new} new{extra}{warn}"
+
+
+def find_source(store: Store, url: str) -> Source | None:
+    """The subscription `url` names: stored as given or normalised (urls.normalise), stored in another spelling of
+    the same URL (a database from before URLs were normalised), or stored with characters the reader never shows
+    (the URL as `sources` prints it names it)."""
+    wanted = urls.normalise(url)
+    for candidate in dict.fromkeys((url, wanted)):
+        found = store.source(candidate)
+        if found is not None:
+            return found
+    for source in store.sources():
+        if urls.normalise(source.url) == wanted or url in (safe.url(source.url), safe.line(source.url)):
+            return source
+    return None
 
 
 class SubscribeError(Exception):
@@ -346,8 +361,16 @@ class Refresher:
     # -- subscribe ------------------------------------------------------------------------------------
 
     async def subscribe(self, url: str, scrape: bool = False, full_text: bool = True) -> Subscribed:
-        """Add a feed, the feed a page advertises, or (without one, or with scrape=True) the page to scrape."""
-        existing = await self._db(self.store.source, url)
+        """Add a feed, the feed a page advertises, or (without one, or with scrape=True) the page to scrape.
+
+        `url` without a scheme is read as https; it is stored normalised (urls.normalise).
+        """
+        url = urls.with_scheme(url)
+        problem = urls.problem(url)
+        if problem:
+            raise SubscribeError(f"{url}: {problem}")
+        url = urls.normalise(url)
+        existing = await self._db(find_source, self.store, url)
         if existing:
             return Subscribed(existing, f"already subscribed to {existing.name}")
         try:
@@ -363,6 +386,7 @@ class Refresher:
             feeds = find_feeds(resp.content, resp.url)
             if feeds:
                 feed_url, feed_title = feeds[0]
+                feed_url = urls.normalise(feed_url)
                 return await self._subscribe_feed(
                     feed_url,
                     site_url=url,
@@ -375,7 +399,7 @@ class Refresher:
     async def _subscribe_feed(
         self, url: str, resp: Response | None = None, site_url: str = "", note: str = "", full_text: bool = True
     ) -> Subscribed:
-        existing = await self._db(self.store.source, url)
+        existing = await self._db(find_source, self.store, url)
         if existing:
             return Subscribed(existing, f"already subscribed to {existing.name}")
         if resp is None:

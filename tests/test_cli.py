@@ -152,8 +152,8 @@ def test_import_opml_and_url_lists(site: SiteServer, tmp_path: Path, capsys: pyt
     )
     listing = tmp_path / "urls.txt"
     listing.write_text(f"# mine\n{site.url('rss.xml')}\nhttp://127.0.0.1:9/other.xml\n", encoding="utf-8")
-    assert run(capsys, "import", str(opml))[1] == "imported 1 new sources (0 already there)\n"
-    assert run(capsys, "import", str(listing))[1] == "imported 1 new sources (1 already there)\n"
+    assert run(capsys, "import", str(opml))[1] == "imported 1 new source\n"
+    assert run(capsys, "import", str(listing))[1] == "imported 1 new source (1 already subscribed)\n"
     assert sorted(s["url"] for s in run_json(capsys, "sources")) == sorted(
         [site.url("rss.xml"), "http://127.0.0.1:9/other.xml"]
     )

@@ -103,3 +103,148 @@ def test_offline_refuses_every_command_that_would_fetch(site: SiteServer, capsys
     (source,) = run_json(capsys, "--offline", "sources")
     assert source["error"] is None and source["url"] == site.url("rss.xml")
     assert [h["title"] for h in run_json(capsys, "--offline", "search", "Putin")]
+
+
+# -- 2: imports take only http(s) URLs, say what they skipped; what is subscribed can be removed ------------------
+
+
+def test_import_of_random_bytes_subscribes_to_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)) * 12)
+    code, out, err = run(capsys, "import", str(junk))
+    assert (code, out) == (1, "")
+    assert err == f"newsreader: error: {junk} is not an OPML file or a list of URLs (it is not UTF-8 text)\n"
+    assert run_json(capsys, "sources") == []
+
+
+def test_import_skips_what_is_not_an_http_url_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    listing = tmp_path / "urls.txt"
+    listing.write_text(
+        "# mine\nhttp://a.test/feed.xml\nftp://b.test/feed\nexample.com/feed\nhttp:///nohost\n"
+        "http://c.test/has space\nhttp://d.test/\x1b]2;x\x07\nHTTPS://E.test:443/rss#top\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "import", str(listing))
+    assert code == 0, err
+    first, second = out.splitlines()
+    assert first == "imported 2 new sources"
+    assert second.startswith("skipped 5 entries that are not http(s) URLs: line 3 (ftp://b.test/feed): its scheme,")
+    assert "line 4 (example.com/feed): it has no scheme" in second and "http:///nohost): it has no host" in second
+    assert second.endswith("; and 2 more") and "\x1b" not in out
+    assert sorted(s["url"] for s in run_json(capsys, "sources")) == ["http://a.test/feed.xml", "https://e.test/rss"]
+
+    code, out, err = run(capsys, "import", str(listing))
+    assert out.splitlines()[0] == "imported 0 new sources (2 already subscribed)"
+
+    nothing = tmp_path / "nothing.txt"
+    nothing.write_text("ftp://b.test/feed\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", str(nothing))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"newsreader: error: {nothing}: found no http or https URL to subscribe to"
+        " (skipped 1 entry: line 1 (ftp://b.test/feed): its scheme, ftp, is not http or https)\n"
+    )
+
+
+def test_a_junk_url_stored_before_is_removed_by_the_url_the_reader_shows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsreader.config import db_path
+    from newsreader.store import Store
+
+    with Store(db_path()) as store:  # as an older import stored them
+        store.add_source("http://x.test/\x1b[31mred\x07\u202e\x01")
+        store.add_source("http://y.test/a\tb")
+    shown = [s["url"] for s in run_json(capsys, "sources")]
+    assert sorted(shown) == ["http://x.test/red", "http://y.test/a b"]
+    for url in shown:
+        code, out, err = run(capsys, "remove", url)
+        assert code == 0, err
+        assert out == f"removed {url}\n"
+    assert run_json(capsys, "sources") == []
+
+
+# -- 9: one feed, however its URL is spelt ---------------------------------------------------------------------
+
+
+def test_one_feed_is_subscribed_once_however_its_url_is_spelt(
+    site: SiteServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = site.base.rsplit(":", 1)[1]
+    assert run(capsys, "add", f"HTTP://127.0.0.1:{port}/rss.xml#latest")[0] == 0
+    (source,) = run_json(capsys, "sources")
+    assert source["url"] == site.url("rss.xml")  # stored normalised: scheme and host in lower case, no fragment
+    for spelling in (site.url("rss.xml"), f"http://127.0.0.1:{port}/rss.xml#x", f"Http://127.0.0.1:{port}/rss.xml"):
+        code, out, err = run(capsys, "add", spelling)
+        assert code == 0, err
+        assert out.startswith("already subscribed to ")
+    assert len(run_json(capsys, "sources")) == 1
+    assert len(run_json(capsys, "list", "--source", f"HTTP://127.0.0.1:{port}/rss.xml#x")) == 4
+    assert run(capsys, "remove", f"http://127.0.0.1:{port}/rss.xml#x")[0] == 0
+    assert run_json(capsys, "sources") == []
+
+
+def test_a_source_stored_in_another_spelling_is_still_found(
+    site: SiteServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsreader.config import db_path
+    from newsreader.store import Store
+
+    old = site.url("rss.xml").replace("http://", "HTTP://").replace("/rss.xml", "/rss.xml#old")
+    with Store(db_path()) as store:  # a database from before URLs were normalised
+        store.add_source(old)
+    code, out, _ = run(capsys, "add", site.url("rss.xml"))
+    assert (code, out) == (0, f"already subscribed to {old}\n")
+    (outcome,) = run_json(capsys, "refresh", site.url("rss.xml"), "--no-full-text")
+    assert outcome["status"] == "ok" and outcome["new"] == 4
+    assert run(capsys, "remove", site.url("rss.xml"))[0] == 0
+    assert run_json(capsys, "sources") == []
+
+
+@pytest.mark.parametrize(
+    ("url", "normal"),
+    [
+        ("HTTP://Example.COM/Path/A.xml?Q=1#frag", "http://example.com/Path/A.xml?Q=1"),
+        ("https://example.com:443/feed", "https://example.com/feed"),
+        ("http://example.com:80/feed", "http://example.com/feed"),
+        ("http://example.com:8080/feed", "http://example.com:8080/feed"),
+        ("https://example.com:80/feed", "https://example.com:80/feed"),
+        ("http://[::1]:80/x", "http://[::1]/x"),
+        ("http://user:Pw@Example.com/x", "http://user:Pw@example.com/x"),
+        ("http://example.com/a%2Fb?x=1&y=2", "http://example.com/a%2Fb?x=1&y=2"),
+    ],
+)
+def test_urls_are_normalised_but_path_and_query_kept(url: str, normal: str) -> None:
+    from newsreader.urls import normalise
+
+    assert normalise(url) == normal
+    assert normalise(normal) == normal
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("", "it is empty"),
+        ("ftp://x.test/", "its scheme, ftp, is not http or https"),
+        ("javascript:alert(1)", "its scheme, javascript, is not http or https"),
+        ("/relative", "it has no scheme (http:// or https://)"),
+        ("localhost:8080/feed", "it has no scheme (http:// or https://)"),
+        ("http://", "it has no host"),
+        ("http://x.test:99999/", "it is not a URL (Port out of range 0-65535)"),
+        ("http://bad host/", "it holds spaces or control characters"),
+        ("http://x.test/\x00", "it holds spaces or control characters"),
+        ("http://x.test/\u202e", "it holds spaces or control characters"),
+        ("http://<x>/", "its host '<x>' is not a host name"),
+    ],
+)
+def test_what_cannot_be_subscribed_is_named(url: str, why: str) -> None:
+    from newsreader.urls import problem
+
+    assert problem(url) == why
+
+
+def test_real_urls_can_be_subscribed() -> None:
+    from newsreader.urls import problem
+
+    for url in ("http://127.0.0.1:8080/rss.xml", "https://пример.рф/новости", "http://[::1]/x", "https://a.b/c?d#e"):
+        assert problem(url) is None, url

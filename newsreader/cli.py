@@ -312,10 +312,11 @@ def cmd_save(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
         stories = store.search(args.query, limit=args.limit)
-    if args.json:
-        _print_json([_story_json(s) for s in stories])
-    else:
-        _story_lines(stories)
+        if args.json:  # whole stories, as `list --json` and `show --json` give them
+            full = [store.story(s.id) for s in stories if s.id is not None]
+            _print_json([_story_json(s) for s in full if s is not None])
+            return EXIT_OK
+    _story_lines(stories)
     return EXIT_OK
 
 

@@ -248,3 +248,16 @@ def test_real_urls_can_be_subscribed() -> None:
 
     for url in ("http://127.0.0.1:8080/rss.xml", "https://пример.рф/новости", "http://[::1]/x", "https://a.b/c?d#e"):
         assert problem(url) is None, url
+
+
+# -- 5: search --json says what show --json says -----------------------------------------------------------------
+
+
+def test_search_json_gives_the_whole_story_as_show_does(site: SiteServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "add", site.url("rss.xml"))[0] == 0
+    assert run(capsys, "refresh")[0] == 0
+    (hit,) = run_json(capsys, "search", "Leninsky Prospekt")  # only in the seed story's full text
+    shown = run_json(capsys, "show", str(hit["id"]), "--keep-unread")
+    assert hit == shown
+    assert hit["has_article"] is True and hit["summary"] and hit["article"]["text"]
+    assert "Leninsky Prospekt" in hit["article"]["text"]

@@ -350,17 +350,21 @@ def cmd_article(args: argparse.Namespace) -> int:
     _no_fetching(args)
     from newsreader.extract import ExtractError
     from newsreader.fetch import Fetcher, FetchError
-    from newsreader.refresh import article_of
+    from newsreader.refresh import WrongKindError, article_of
 
     config = _config(args)
 
     async def work() -> Any:
         async with Fetcher(config.network) as fetcher:
-            return await article_of(fetcher, args.url)
+            return await article_of(fetcher, args.url, pages_only=True)
 
     try:
         article = asyncio.run(work())
-    except (FetchError, ExtractError) as exc:  # an ExtractError is in the log file whole, with its traceback
+    except (
+        FetchError,
+        ExtractError,
+        WrongKindError,
+    ) as exc:  # an ExtractError is in the log file whole, with its traceback
         raise CliError(f"{args.url}: {exc}") from None
     if args.json:
         _print_json(article.to_json())

@@ -167,8 +167,34 @@ def load_config(path: Path | None = None) -> Config:
     for i, rule in enumerate(raw.get("scrape", [])):
         if not isinstance(rule, dict) or not rule.get("match") or not rule.get("item"):
             raise ConfigError(f"{path} [[scrape]] #{i + 1}: 'match' and 'item' are required")
-        cfg.scrape.append(ScrapeRule(**{k: str(v) for k, v in rule.items() if k in ScrapeRule.__slots__}))
+        where = f"{path} [[scrape]] #{i + 1} (match = {rule['match']!r})"
+        for key, value in rule.items():
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: '{key}' must be a str, not {value!r}")
+        scrape_rule = ScrapeRule(**{k: v for k, v in rule.items() if k in ScrapeRule.__slots__})
+        _check_selectors(scrape_rule, where)
+        cfg.scrape.append(scrape_rule)
     return cfg
+
+
+SELECTORS = ("item", "title", "link", "time", "summary")  # the CSS selectors of a [[scrape]] rule
+
+
+def _check_selectors(rule: ScrapeRule, where: str) -> None:
+    """A selector the HTML parser cannot use is an error of the config file, named there, not of a page."""
+    from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+
+    probe = LexborHTMLParser("<p></p>")
+    for key in SELECTORS:
+        selector = getattr(rule, key)
+        if not selector:
+            continue
+        try:
+            probe.css(selector)
+        except SelectolaxError:
+            raise ConfigError(
+                f"{where}: '{key}' = {selector!r} is not a CSS selector this reader understands"
+            ) from None
 
 
 def write_default_config(path: Path | None = None) -> Path:

@@ -25,10 +25,11 @@ from newsreader.config import Config
 from newsreader.extract import ExtractError, extract_article
 from newsreader.fetch import ACCEPT_PAGE, Fetcher, FetchError, Response
 from newsreader.model import Article, ScrapeRule, Source, Story
-from newsreader.sources.discover import find_feeds, sniff
+from newsreader.sources.discover import find_feeds, is_feed, sniff
 from newsreader.sources.feed import FeedError, ParsedFeed, parse_feed
 from newsreader.sources.scrape import ScrapeError, rule_for, scrape_headlines
 from newsreader.store import Store, StoreError
+from newsreader.words import plural
 
 T = TypeVar("T")
 
@@ -107,6 +108,7 @@ def parse_and_save(db: str, source_id: int, kind: str, resp: Response, rule: Scr
     title, warning = "", ""
     if kind == "scrape":
         stories = scrape_headlines(resp.content, resp.url, rule, resp.content_type)
+        title = page_title(resp)
     else:
         parsed = parse_feed(resp.content, resp.url, resp.content_type)
         stories, title, warning = parsed.stories, parsed.title, parsed.warning
@@ -178,6 +180,12 @@ def find_source(store: Store, url: str) -> Source | None:
         if urls.normalise(source.url) == wanted or url in (safe.url(source.url), safe.line(source.url)):
             return source
     return None
+
+
+def _described(source: Source) -> str:
+    """A source named for a message: what it is, its title and its URL."""
+    what = "the scraped page" if source.kind == "scrape" else "the feed"
+    return f"{what} “{source.title}” <{source.url}>" if source.title else f"{what} <{source.url}>"
 
 
 class SubscribeError(Exception):
@@ -286,7 +294,7 @@ class Refresher:
                 await self._write(
                     self.store.record_refresh, source.id, error=outcome.error, backoff_until=exc.retry_after
                 )
-            except FeedError as exc:
+            except (FeedError, ScrapeError) as exc:
                 outcome.status, outcome.error = "error", str(exc)
                 await self._write(self.store.record_refresh, source.id, error=outcome.error)
             except StoreError as exc:
@@ -317,7 +325,9 @@ class Refresher:
         if source.kind == "scrape":
             rule = rule_for(source.url, self.config.scrape)
             stories = await self._cpu(scrape_headlines, resp.content, resp.url, rule, resp.content_type)
-            title = None
+            title = await self._cpu(page_title, resp) or None
+            if title and not outcome.title:
+                outcome.title = title
         else:
             parsed: ParsedFeed = await self._cpu(parse_feed, resp.content, resp.url, resp.content_type)
             stories, title, outcome.warning = parsed.stories, parsed.title or None, parsed.warning
@@ -372,7 +382,7 @@ class Refresher:
         url = urls.normalise(url)
         existing = await self._db(find_source, self.store, url)
         if existing:
-            return Subscribed(existing, f"already subscribed to {existing.name}")
+            return Subscribed(existing, f"already subscribed to {_described(existing)}")
         try:
             resp = await self.fetcher.get(url, accept=ACCEPT_PAGE if scrape else "*/*")
         except FetchError as exc:
@@ -390,10 +400,10 @@ class Refresher:
                 return await self._subscribe_feed(
                     feed_url,
                     site_url=url,
-                    note=f"found the feed “{feed_title or feed_url}” on the page; subscribed to it",
+                    note=f"found the feed “{feed_title or feed_url}” <{feed_url}> on the page; subscribed to it",
                 )
         if kind == "html":
-            return await self._subscribe_page(url, resp, full_text)
+            return await self._subscribe_page(url, resp, full_text, asked=scrape)
         return await self._subscribe_feed(url, resp=resp, full_text=full_text)
 
     async def _subscribe_feed(
@@ -401,7 +411,8 @@ class Refresher:
     ) -> Subscribed:
         existing = await self._db(find_source, self.store, url)
         if existing:
-            return Subscribed(existing, f"already subscribed to {existing.name}")
+            found = f"the page advertises {_described(existing)}: already subscribed" if site_url else ""
+            return Subscribed(existing, found or f"already subscribed to {_described(existing)}")
         if resp is None:
             try:
                 resp = await self.fetcher.get(url)
@@ -423,25 +434,68 @@ class Refresher:
             warning=parsed.warning,
         )
         message = note or f"subscribed to the feed “{parsed.title or url}”"
-        return Subscribed(source, f"{message} ({new} stories)", new)
+        return Subscribed(source, f"{message} ({plural(new, 'story')})", new)
 
-    async def _subscribe_page(self, url: str, resp: Response, full_text: bool = True) -> Subscribed:
+    async def _subscribe_page(
+        self, url: str, resp: Response, full_text: bool = True, asked: bool = False
+    ) -> Subscribed:
+        """Subscribe to a page's scraped headlines; `asked`: scraping was asked for (the page may have a feed)."""
         rule = rule_for(url, self.config.scrape)
-        stories = await self._cpu(scrape_headlines, resp.content, resp.url, rule, resp.content_type)
+        try:
+            stories = await self._cpu(scrape_headlines, resp.content, resp.url, rule, resp.content_type)
+        except ScrapeError as exc:
+            raise SubscribeError(f"{url}: {exc}") from None
         if not stories:
-            raise SubscribeError(f"{url}: found no feed and no headlines on this page")
-        source = await self._db(self.store.add_source, url, "scrape", "", "", full_text)
+            why = no_headlines(resp, rule)
+            raise SubscribeError(f"{url}: {why if asked or rule else why + ', and no feed advertised'}")
+        title = page_title(resp)
+        source = await self._db(self.store.add_source, url, "scrape", title, "", full_text)
         assert source.id is not None
         new = await self._db(
             self.store.save_stories, source.id, stories, etag=resp.etag, last_modified=resp.last_modified
         )
-        return Subscribed(source, f"no feed on the page; scraping its headlines ({new} stories)", new)
+        how = "as asked" if asked else "(the page advertises no feed)"
+        name = f"“{title}”" if title else "the page"
+        return Subscribed(source, f"scraping the headlines of {name} {how} ({plural(new, 'story')})", new)
+
+
+class WrongKindError(Exception):
+    """A URL that serves something else than was asked for (a feed where a story's page was wanted)."""
+
+
+def page_title(resp: Response) -> str:
+    """A listing page's name for its source: its <title>, else its og:site_name ("" without either)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from newsreader.extract import decode_html
+
+    tree = LexborHTMLParser(decode_html(resp.content, resp.content_type))
+    node = tree.css_first("head title") or tree.css_first("title")
+    title = safe.line(node.text()) if node is not None else ""
+    if not title:
+        site = tree.css_first('meta[property="og:site_name"]')
+        title = safe.line(site.attributes.get("content") or "") if site is not None else ""
+    return title[:200]
+
+
+def _looks_like_a_story(html: bytes, content_type: str) -> bool:
+    """A story's own page rather than a listing: it says so (og:type article) or holds one <article>."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from newsreader.extract import decode_html
+
+    tree = LexborHTMLParser(decode_html(html, content_type))
+    kind = tree.css_first('meta[property="og:type"]')
+    if kind is not None and (kind.attributes.get("content") or "").strip().lower() == "article":
+        return True
+    return len(tree.css("article")) == 1
 
 
 async def headlines_of(fetcher: Fetcher, url: str, config: Config, scrape: bool = False) -> list[Story]:
     """The headlines the reader would show for a URL, fetched once without subscribing.
 
-    A page is scraped; scrape=True asks for the page (as `add --scrape`) and refuses what is not one.
+    A page is scraped; scrape=True asks for the page (as `add --scrape`) and refuses what is not one. A page that
+    gives no headlines is a ScrapeError that says why (a story's page, a site rule matching nothing).
     """
     resp = await fetcher.get(url, accept=ACCEPT_PAGE if scrape else "*/*")
     kind = sniff(resp.content, resp.content_type)
@@ -451,14 +505,30 @@ async def headlines_of(fetcher: Fetcher, url: str, config: Config, scrape: bool 
         raise ScrapeError(f"asked to scrape a page, but the server sent {what}")
     if kind == "html":
         rule = rule_for(url, config.scrape)
-        return await loop.run_in_executor(None, scrape_headlines, resp.content, resp.url, rule, resp.content_type)
+        stories = await loop.run_in_executor(None, scrape_headlines, resp.content, resp.url, rule, resp.content_type)
+        if not stories:
+            raise ScrapeError(no_headlines(resp, rule))
+        return stories
     parsed = await loop.run_in_executor(None, parse_feed, resp.content, resp.url, resp.content_type)
+    if not parsed.stories:
+        raise FeedError("the feed holds no stories")
     return parsed.stories
 
 
-async def article_of(fetcher: Fetcher, url: str) -> Article:
-    """One page fetched and extracted, without storing it."""
+def no_headlines(resp: Response, rule: ScrapeRule | None) -> str:
+    """Why scraping a page found nothing, as well as can be told."""
+    if rule is not None:
+        return f"the [[scrape]] rule for {rule.match!r} found no headlines on the page (item = {rule.item!r})"
+    if _looks_like_a_story(resp.content, resp.content_type):
+        return "found no headlines: this looks like a story's own page (`newsreader article URL` reads it)"
+    return "found no headlines on the page"
+
+
+async def article_of(fetcher: Fetcher, url: str, *, pages_only: bool = False) -> Article:
+    """One page fetched and extracted, without storing it. pages_only: a feed is refused (WrongKindError)."""
     resp = await fetcher.get(url, accept=ACCEPT_PAGE)
+    if pages_only and sniff(resp.content, resp.content_type) in ("feed", "json") and is_feed(resp.content):
+        raise WrongKindError("it is a feed, not a story's page (`newsreader headlines URL` lists its stories)")
     return await asyncio.get_running_loop().run_in_executor(
         None, extract_article, resp.content, resp.url, resp.content_type
     )

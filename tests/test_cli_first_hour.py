@@ -194,7 +194,7 @@ def test_a_source_stored_in_another_spelling_is_still_found(
     with Store(db_path()) as store:  # a database from before URLs were normalised
         store.add_source(old)
     code, out, _ = run(capsys, "add", site.url("rss.xml"))
-    assert (code, out) == (0, f"already subscribed to {old}\n")
+    assert (code, out) == (0, f"already subscribed to the feed <{old}>\n")
     (outcome,) = run_json(capsys, "refresh", site.url("rss.xml"), "--no-full-text")
     assert outcome["status"] == "ok" and outcome["new"] == 4
     assert run(capsys, "remove", site.url("rss.xml"))[0] == 0
@@ -261,3 +261,117 @@ def test_search_json_gives_the_whole_story_as_show_does(site: SiteServer, capsys
     assert hit == shown
     assert hit["has_article"] is True and hit["summary"] and hit["article"]["text"]
     assert "Leninsky Prospekt" in hit["article"]["text"]
+
+
+# -- 6: [[scrape]] rules: a bad selector is a config error; a rule matching nothing says so -------------------
+
+
+def _rule(tmp_path: Path, site: SiteServer, item: str) -> str:
+    config = tmp_path / f"rule-{abs(hash(item))}.toml"
+    config.write_text(f'[[scrape]]\nmatch = "{site.base}/"\nitem = "{item}"\n', encoding="utf-8")
+    return str(config)
+
+
+def test_a_bad_selector_is_a_config_error_naming_the_rule(
+    site: SiteServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _rule(tmp_path, site, "div[[")
+    for argv in (["headlines", site.url("index.html")], ["add", "--scrape", site.url("index.html")]):
+        code, out, err = run(capsys, "--config", config, *argv)
+        assert (code, out) == (1, ""), argv
+        assert err == (
+            f"newsreader: error: bad config file: {config} [[scrape]] #1 (match = '{site.base}/'):"
+            " 'item' = 'div[[' is not a CSS selector this reader understands\n"
+        )
+    assert run_json(capsys, "sources") == []
+
+
+def test_a_rule_that_matches_nothing_says_so(
+    site: SiteServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _rule(tmp_path, site, "div.no-such-card")
+    why = f"the [[scrape]] rule for '{site.base}/' found no headlines on the page (item = 'div.no-such-card')"
+    code, out, err = run(capsys, "--config", config, "headlines", site.url("index.html"))
+    assert (code, out, err) == (1, "", f"newsreader: error: {site.url('index.html')}: {why}\n")
+    code, out, err = run(capsys, "--config", config, "add", "--scrape", site.url("index.html"))
+    assert (code, out, err) == (1, "", f"newsreader: error: {site.url('index.html')}: {why}\n")
+    assert run_json(capsys, "sources") == []
+
+
+def test_every_selector_of_a_rule_is_checked(tmp_path: Path) -> None:
+    from newsreader.config import ConfigError, load_config
+
+    for key in ("title", "link", "time", "summary"):
+        path = tmp_path / f"{key}.toml"
+        path.write_text(f'[[scrape]]\nmatch = "a.test"\nitem = "li"\n{key} = "a:nth-child("\n', encoding="utf-8")
+        with pytest.raises(ConfigError, match=f"#1 \\(match = 'a.test'\\): '{key}' = 'a:nth-child\\(' is not a CSS"):
+            load_config(path)
+    path = tmp_path / "number.toml"
+    path.write_text('[[scrape]]\nmatch = "a.test"\nitem = "li"\ntitle = 3\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="'title' must be a str, not 3"):
+        load_config(path)
+
+
+# -- 11: what add says is true and names what it found -------------------------------------------------------------
+
+
+def test_add_says_what_it_subscribed_to_or_already_had(site: SiteServer, capsys: pytest.CaptureFixture[str]) -> None:
+    feed, page = site.url("rss.xml"), site.url("index.html")
+    assert run(capsys, "add", page)[1] == (
+        f"found the feed “Steppe Ledger” <{feed}> on the page; subscribed to it (4 stories)\n"
+    )
+    advertised = f"the page advertises the feed “Steppe Ledger” <{feed}>: already subscribed\n"
+    assert run(capsys, "add", page)[1] == advertised
+    assert run(capsys, "add", site.url(SEED))[1] == advertised  # a story's page advertises the same feed
+    assert run(capsys, "add", feed + "#top")[1] == f"already subscribed to the feed “Steppe Ledger” <{feed}>\n"
+    # Asked to scrape a page that has a feed: it does not claim there is none.
+    title = "Steppe Ledger - news of Kazakhstan and Central Asia"
+    assert run(capsys, "add", "--scrape", page)[1] == f"scraping the headlines of “{title}” as asked (21 stories)\n"
+    assert run(capsys, "add", "--scrape", page)[1] == f"already subscribed to the scraped page “{title}” <{page}>\n"
+
+
+# -- 12: the wrong kind of URL for a command gets a clear message and exit 1 -------------------------------------
+
+
+def test_headlines_of_a_story_and_article_of_a_feed_say_what_they_got(
+    site: SiteServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "headlines", site.url(SEED))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"newsreader: error: {site.url(SEED)}: found no headlines: this looks like a story's own page"
+        " (`newsreader article URL` reads it)\n"
+    )
+    code, out, err = run(capsys, "article", site.url("rss.xml"))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"newsreader: error: {site.url('rss.xml')}: it is a feed, not a story's page"
+        " (`newsreader headlines URL` lists its stories)\n"
+    )
+    (site.dir / "empty.xml").write_text('<?xml version="1.0"?><rss><channel><title>E</title></channel></rss>')
+    code, out, err = run(capsys, "headlines", site.url("empty.xml"))
+    assert (code, out, err) == (1, "", f"newsreader: error: {site.url('empty.xml')}: the feed holds no stories\n")
+
+
+# -- 8: scraped sources are named by their page ------------------------------------------------------------------
+
+
+def test_a_scraped_source_takes_its_pages_title(site: SiteServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "add", "--scrape", site.url("index.html"))[0] == 0
+    (source,) = run_json(capsys, "sources")
+    assert source["title"] == "Steppe Ledger - news of Kazakhstan and Central Asia"
+    stories = run_json(capsys, "list")
+    assert {s["source"] for s in stories} == {source["title"]}  # not the listing's URL
+
+
+def test_a_scraped_source_without_a_title_gets_it_at_refresh(
+    site: SiteServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsreader.config import db_path
+    from newsreader.store import Store
+
+    with Store(db_path()) as store:  # as `add --scrape` stored it before
+        store.add_source(site.url("index.html"), "scrape")
+    (outcome,) = run_json(capsys, "refresh", "--no-full-text")
+    assert outcome["title"] == "Steppe Ledger - news of Kazakhstan and Central Asia" and outcome["new"] == 21
+    assert run_json(capsys, "sources")[0]["title"] == outcome["title"]

@@ -108,6 +108,18 @@ async def _with_refresher(args: argparse.Namespace, work: Any, pool_for: Callabl
         store.close()
 
 
+ASSUMED_HTTPS = "no scheme was given, so https:// was assumed; write http:// for a site without https"
+
+
+def _target(given: str) -> tuple[str, str]:
+    """A URL argument to fetch, and a hint for its errors: without a scheme it is read as https (only)."""
+    url = urls.with_scheme(given)
+    problem = urls.problem(url)
+    if problem:
+        raise CliError(f"{given}: {problem}")
+    return url, (f" ({ASSUMED_HTTPS})" if url != given.strip() else "")
+
+
 # -- subcommands ----------------------------------------------------------------------------------------
 
 
@@ -118,10 +130,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     async def work(r: Refresher) -> Any:
         return await r.subscribe(args.url, scrape=args.scrape, full_text=not args.no_full_text)
 
+    _, hint = _target(args.url)
     try:
         done = asyncio.run(_with_refresher(args, work))
     except SubscribeError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(f"{exc}{hint}") from None
     _say(done.message)
     return EXIT_OK
 
@@ -310,6 +323,8 @@ def cmd_save(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    if not args.query.strip():
+        raise CliError("nothing to search for: give one or more words (`newsreader search WORDS`)")
     with _open_store(args) as store:
         stories = store.search(args.query, limit=args.limit)
         if args.json:  # whole stories, as `list --json` and `show --json` give them
@@ -331,12 +346,15 @@ def cmd_headlines(args: argparse.Namespace) -> int:
 
     async def work() -> list[Story]:
         async with Fetcher(config.network) as fetcher:
-            return await headlines_of(fetcher, args.url, config, scrape=args.scrape)
+            return await headlines_of(fetcher, url, config, scrape=args.scrape)
 
+    url, hint = _target(args.url)
     try:
         stories = asyncio.run(work())
-    except (FetchError, FeedError, ScrapeError) as exc:
-        raise CliError(f"{args.url}: {exc}") from None
+    except FetchError as exc:
+        raise CliError(f"{url}: {exc}{hint}") from None
+    except (FeedError, ScrapeError) as exc:
+        raise CliError(f"{url}: {exc}") from None
     if args.json:
         keys = ("title", "url", "published", "author", "summary")
         _print_json([{k: s.to_json()[k] for k in keys} for s in stories])
@@ -356,16 +374,15 @@ def cmd_article(args: argparse.Namespace) -> int:
 
     async def work() -> Any:
         async with Fetcher(config.network) as fetcher:
-            return await article_of(fetcher, args.url, pages_only=True)
+            return await article_of(fetcher, url, pages_only=True)
 
+    url, hint = _target(args.url)
     try:
         article = asyncio.run(work())
-    except (
-        FetchError,
-        ExtractError,
-        WrongKindError,
-    ) as exc:  # an ExtractError is in the log file whole, with its traceback
-        raise CliError(f"{args.url}: {exc}") from None
+    except FetchError as exc:
+        raise CliError(f"{url}: {exc}{hint}") from None
+    except (ExtractError, WrongKindError) as exc:  # an ExtractError is in the log file whole, with its traceback
+        raise CliError(f"{url}: {exc}") from None
     if args.json:
         _print_json(article.to_json())
     else:

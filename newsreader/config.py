@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -14,29 +15,41 @@ from newsreader.model import ScrapeRule
 APP = "newsreader"
 
 DEFAULT_CONFIG = """\
-# newsreader configuration. Every key is optional; these are the defaults.
+# newsreader configuration. Every key is optional: each is shown commented out, with its default value.
+# Take the "# " off a line to change it.
 
 [network]
-timeout = 15.0          # seconds to connect, and between bytes read
-deadline = 60.0         # seconds for a whole fetch
-max_bytes = 10485760    # response size cap (10 MiB), counted after decompression
-max_redirects = 5
-concurrency = 16        # sources fetched at once
-per_host = 4            # requests at once to one host
+# timeout = 15.0          # seconds to connect, and between bytes read (more than 0)
+# deadline = 60.0         # seconds for a whole fetch (more than 0)
+# max_bytes = 10485760    # response size cap (10 MiB), counted after decompression (at least 1)
+# max_redirects = 5       # (0 or more)
+# concurrency = 16        # sources fetched at once (at least 1)
+# per_host = 4            # requests at once to one host (at least 1)
 
 [reader]
-full_text = true        # fetch and extract each story's page when its feed holds no full text
-extract_concurrency = 4
-browser = ""            # command to open links; "" = the system's default browser
+# full_text = true        # fetch and extract each story's page when its feed holds no full text
+# extract_concurrency = 4 # story pages fetched at once (at least 1)
+# browser = ""            # command to open links; "" = the system's default browser
 
 # Per-site rules for scraping listing pages; they override the generic heuristic.
 # [[scrape]]
-# match = "news.example"
-# item = "div.card"
-# title = "h3"
-# link = "a"
-# time = "time"
+# match = "news.example"  # a host (or parent domain) or a URL prefix
+# item = "div.card"       # CSS selector of one headline block
+# title = "h3"            # optional, inside item
+# link = "a"              # optional, inside item
+# time = "time"           # optional, inside item
 """
+
+# The least each number may be: key -> (minimum, whether the minimum itself is allowed).
+LIMITS: dict[str, tuple[float, bool]] = {
+    "timeout": (0, False),
+    "deadline": (0, False),
+    "max_bytes": (1, True),
+    "max_redirects": (0, True),
+    "concurrency": (1, True),
+    "per_host": (1, True),
+    "extract_concurrency": (1, True),
+}
 
 
 def _dirs() -> PlatformDirs:
@@ -114,6 +127,13 @@ def _typed(section: dict[str, object], key: str, default: object, where: str) ->
         value = float(value)
     if type(value) is not kind:
         raise ConfigError(f"{where}: '{key}' must be a {kind.__name__}, not {value!r}")
+    if key in LIMITS and isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}: '{key}' must be a finite number, not {value!r}")
+        least, allowed = LIMITS[key]
+        if value < least or (value == least and not allowed):
+            bound = f"at least {least}" if allowed else f"more than {least}"
+            raise ConfigError(f"{where}: '{key}' must be {bound}, not {value!r}")
     return value
 
 

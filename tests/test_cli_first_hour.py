@@ -375,3 +375,68 @@ def test_a_scraped_source_without_a_title_gets_it_at_refresh(
     (outcome,) = run_json(capsys, "refresh", "--no-full-text")
     assert outcome["title"] == "Steppe Ledger - news of Kazakhstan and Central Asia" and outcome["new"] == 21
     assert run_json(capsys, "sources")[0]["title"] == outcome["title"]
+
+
+def test_config_writes_every_key_commented(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import tomllib
+
+    from newsreader.config import Config, load_config
+
+    code, out, err = run(capsys, "config")
+    assert code == 0, err
+    path = Path(out.strip())
+    text = path.read_text(encoding="utf-8")
+    live = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "["))]
+    assert live == []
+    assert tomllib.loads(text) == {"network": {}, "reader": {}}
+    assert load_config(path) == Config()
+    for key in ("timeout", "deadline", "max_bytes", "max_redirects", "concurrency", "per_host", "full_text", "browser"):
+        assert f"# {key} = " in text
+    # Taking the "# " off a line sets that key.
+    path.write_text(text.replace("# timeout = 15.0", "timeout = 3.5"), encoding="utf-8")
+    assert load_config(path).network.timeout == 3.5
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("[network]\ntimeout = -5\n", "[network]: 'timeout' must be more than 0, not -5.0"),
+        ("[network]\ndeadline = 0\n", "[network]: 'deadline' must be more than 0, not 0.0"),
+        ("[network]\ntimeout = inf\n", "[network]: 'timeout' must be a finite number, not inf"),
+        ("[network]\ntimeout = nan\n", "[network]: 'timeout' must be a finite number, not nan"),
+        ("[network]\nmax_bytes = 0\n", "[network]: 'max_bytes' must be at least 1, not 0"),
+        ("[network]\nmax_redirects = -1\n", "[network]: 'max_redirects' must be at least 0, not -1"),
+        ("[network]\nconcurrency = 0\n", "[network]: 'concurrency' must be at least 1, not 0"),
+        ("[network]\nper_host = -2\n", "[network]: 'per_host' must be at least 1, not -2"),
+        ("[reader]\nextract_concurrency = 0\n", "[reader]: 'extract_concurrency' must be at least 1, not 0"),
+    ],
+)
+def test_numbers_out_of_range_are_named(
+    setting: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(setting, encoding="utf-8")
+    code, out, err = run(capsys, "--config", str(config), "headlines", "http://127.0.0.1:9/feed.xml")
+    assert (code, out) == (1, "")
+    assert err == f"newsreader: error: bad config file: {config} {message}\n"
+
+
+def test_a_url_without_a_scheme_is_read_as_https(site: SiteServer, capsys: pytest.CaptureFixture[str]) -> None:
+    bare = site.url("rss.xml").removeprefix("http://")  # 127.0.0.1:PORT/rss.xml; the server speaks only http
+    for command in ("headlines", "article", "add"):
+        code, out, err = run(capsys, command, bare)
+        assert (code, out) == (1, ""), command
+        assert err.startswith(f"newsreader: error: https://{bare}: could not connect"), err
+        assert err.endswith(
+            "(no scheme was given, so https:// was assumed; write http:// for a site without https)\n"
+        ), err
+    assert run_json(capsys, "sources") == []
+    code, out, err = run(capsys, "headlines", "ftp://x.test/feed")
+    assert (code, out, err) == (1, "", "newsreader: error: ftp://x.test/feed: its scheme, ftp, is not http or https\n")
+
+
+def test_search_for_nothing_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    for query in ("", "   "):
+        code, out, err = run(capsys, "search", query)
+        assert (code, out) == (1, "")
+        assert err == "newsreader: error: nothing to search for: give one or more words (`newsreader search WORDS`)\n"

@@ -155,8 +155,8 @@ class Outcome:
 
     def describe(self) -> str:
         name = self.title or self.url
-        extra = f"; {self.articles} full stories" if self.articles else ""
-        extra += f"; {self.article_errors} pages failed" if self.article_errors else ""
+        extra = f"; {plural(self.articles, 'full story', 'full stories')}" if self.articles else ""
+        extra += f"; {plural(self.article_errors, 'page')} failed" if self.article_errors else ""
         if self.status == "error":
             return f"{name}: error: {self.error}"
         if self.status == "backing_off":

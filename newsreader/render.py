@@ -14,6 +14,7 @@ from pathlib import Path
 from newsreader import safe
 from newsreader.extract import html_to_markdown
 from newsreader.model import Article, Related, Story
+from newsreader.store import ARTICLE_MAX_TRIES, ARTICLE_RETRY_SECONDS
 
 WORDS_PER_MINUTE = 230
 _MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
@@ -67,9 +68,10 @@ def present(story: Story) -> Presented:
         body = html_to_markdown(safe.block(story.content or story.summary), story.url)
     note = ""
     if article is None and story.article_error:
+        shown = "showing the feed's text" if body.strip() else "the feed gives no text of it either"
         note = (
-            f"The full story could not be fetched ({story.article_error}); "
-            "showing the feed's text. It is retried on refresh."
+            f"The full story could not be fetched ({story.article_error}); {shown}. A refresh tries again once"
+            f" {ARTICLE_RETRY_SECONDS // 60} minutes have passed, up to {ARTICLE_MAX_TRIES} tries in all."
         )
     authors = (article.authors if article and article.authors else story.authors) or []
     links = article.links if article and article.links else links_in(body)

@@ -440,3 +440,45 @@ def test_search_for_nothing_says_so(capsys: pytest.CaptureFixture[str]) -> None:
         code, out, err = run(capsys, "search", query)
         assert (code, out) == (1, "")
         assert err == "newsreader: error: nothing to search for: give one or more words (`newsreader search WORDS`)\n"
+
+
+# -- 11: every message true and grammatical ----------------------------------------------------------------------
+
+
+def test_refresh_lines_count_in_the_singular_and_plural() -> None:
+    from newsreader.refresh import Outcome
+
+    assert Outcome("u", "T", new=1, articles=1, article_errors=1).describe() == "T: 1 new; 1 full story; 1 page failed"
+    assert Outcome("u", "T", new=2, articles=2, article_errors=3).describe() == (
+        "T: 2 new; 2 full stories; 3 pages failed"
+    )
+
+
+def test_a_story_whose_page_failed_says_when_it_is_tried_again(capsys: pytest.CaptureFixture[str]) -> None:
+    from newsreader.config import db_path
+    from newsreader.model import Story
+    from newsreader.store import Store
+
+    with Store(db_path()) as store:
+        source = store.add_source("http://x.test/feed", title="X")
+        assert source.id is not None
+        store.save_stories(
+            source.id,
+            [
+                Story(key="1", title="With text", url="http://x.test/1", summary="<p>Teaser.</p>"),
+                Story(key="2", title="Without", url="http://x.test/2"),
+            ],
+        )
+        ids = {s.title: s.id for s in store.headlines()}
+        for story_id in ids.values():
+            assert story_id is not None
+            store.save_article(story_id, None, "HTTP 404 Not Found")
+    code, out, err = run(capsys, "show", str(ids["With text"]))
+    assert code == 0, err
+    assert (
+        "> The full story could not be fetched (HTTP 404 Not Found); showing the feed's text. A refresh tries again"
+        " once 30 minutes have passed, up to 5 tries in all."
+    ) in out
+    assert "Teaser." in out
+    code, out, err = run(capsys, "show", str(ids["Without"]))
+    assert "(HTTP 404 Not Found); the feed gives no text of it either. A refresh tries again" in out

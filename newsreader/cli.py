@@ -20,9 +20,9 @@ from newsreader.config import (
     config_path,
     db_path,
     demo_db_path,
-    downloads_dir,
     load_config,
     log_path,
+    save_dir,
 )
 from newsreader.model import Story
 from newsreader.words import plural
@@ -315,7 +315,7 @@ def cmd_save(args: argparse.Namespace) -> int:
     try:
         from newsreader.render import save_story
 
-        path = save_story(story, Path(args.dir) if args.dir else downloads_dir())
+        path = save_story(story, Path(args.dir).expanduser() if args.dir else save_dir(_config(args)))
     except OSError as exc:
         raise CliError(f"could not save: {exc.strerror or exc}") from None
     _say("saved", str(path))
@@ -510,7 +510,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = add("save", "save a cached story as a Markdown file (named from its title)")
     a.add_argument("id", type=int)
-    a.add_argument("--dir", help="where to save it (default: your downloads folder)")
+    a.add_argument(
+        "--dir",
+        help="where to save it (default: the config's save_dir, else your downloads folder if there is one, else here)",
+    )
     a.set_defaults(func=cmd_save)
 
     a = add("search", "full-text search of cached stories")

@@ -30,6 +30,8 @@ DEFAULT_CONFIG = """\
 # full_text = true        # fetch and extract each story's page when its feed holds no full text
 # extract_concurrency = 4 # story pages fetched at once (at least 1)
 # browser = ""            # command to open links; "" = the system's default browser
+# save_dir = ""           # where `s` and `save` write stories; "" = your downloads folder if there is one,
+#                         # else the current directory
 
 # Per-site rules for scraping listing pages; they override the generic heuristic.
 # [[scrape]]
@@ -75,8 +77,17 @@ def cache_dir() -> Path:
 
 
 def downloads_dir() -> Path:
-    """Where saved stories go."""
-    return Path(_dirs().user_downloads_dir)
+    """Where saved stories go when the config names no folder: the user's downloads folder when there is one,
+    else the current directory. The downloads folder is never created (platformdirs names ~/Downloads even
+    where there is none)."""
+    downloads = Path(_dirs().user_downloads_dir)
+    return downloads if downloads.is_dir() else Path.cwd()
+
+
+def save_dir(config: Config) -> Path:
+    """Where saved stories go: the config's `save_dir` (made when it is missing: the user named it), else
+    downloads_dir()."""
+    return Path(config.save_dir).expanduser() if config.save_dir else downloads_dir()
 
 
 def log_path() -> Path:
@@ -113,6 +124,7 @@ class Config:
     full_text: bool = True
     extract_concurrency: int = 4
     browser: str = ""
+    save_dir: str = ""
     scrape: list[ScrapeRule] = field(default_factory=list)
 
 
@@ -139,7 +151,7 @@ def _typed(section: dict[str, object], key: str, default: object, where: str) ->
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "network": ("timeout", "deadline", "max_bytes", "max_redirects", "concurrency", "per_host"),
-    "reader": ("full_text", "extract_concurrency", "browser"),
+    "reader": ("full_text", "extract_concurrency", "browser", "save_dir"),
 }
 
 
@@ -184,6 +196,7 @@ def load_config(path: Path | None = None) -> Config:
     cfg.full_text = bool(_typed(reader, "full_text", cfg.full_text, where))
     cfg.extract_concurrency = int(_typed(reader, "extract_concurrency", cfg.extract_concurrency, where))  # type: ignore[call-overload]
     cfg.browser = str(_typed(reader, "browser", cfg.browser, where))
+    cfg.save_dir = str(_typed(reader, "save_dir", cfg.save_dir, where))
     for i, rule in enumerate(raw.get("scrape", [])):
         if not isinstance(rule, dict) or not rule.get("match") or not rule.get("item"):
             raise ConfigError(f"{path} [[scrape]] #{i + 1}: 'match' and 'item' are required")

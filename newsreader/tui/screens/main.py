@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from newsreader import safe
-from newsreader.config import downloads_dir
+from newsreader.config import save_dir
 from newsreader.model import Source, Story
 from newsreader.tui.messages import (
     HeadlinesLoaded,
@@ -511,7 +511,7 @@ class MainScreen(Screen[None]):
         from newsreader.render import save_story
 
         try:
-            path = save_story(story, downloads_dir())
+            path = save_story(story, save_dir(self.reader.config))
         except OSError as exc:
             self.app.call_from_thread(self.set_status, f"Could not save: {exc.strerror or exc}")
             return

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -482,3 +483,51 @@ def test_a_story_whose_page_failed_says_when_it_is_tried_again(capsys: pytest.Ca
     assert "Teaser." in out
     code, out, err = run(capsys, "show", str(ids["Without"]))
     assert "(HTTP 404 Not Found); the feed gives no text of it either. A refresh tries again" in out
+
+
+# -- 8: undated scraped items sort by when they were first seen -------------------------------------------------
+
+
+def test_undated_scraped_items_sort_by_when_they_were_first_seen(
+    site: SiteServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+    from email.utils import format_datetime
+
+    from newsreader.model import parse_iso
+
+    def listing(*slugs: str) -> None:
+        items = "".join(f'<li><a href="/story/{s}.html">The story called {s} in full</a></li>' for s in slugs)
+        (site.dir / "list.html").write_text(f"<html><head><title>List</title></head><ul>{items}</ul></html>")
+
+    config = tmp_path / "rule.toml"
+    config.write_text(f'[[scrape]]\nmatch = "{site.url("list.html")}"\nitem = "li"\n', encoding="utf-8")
+    listing("one", "two")
+    before = time.time()
+    code, out, err = run(capsys, "--config", str(config), "add", "--scrape", "--no-full-text", site.url("list.html"))
+    assert (code, out) == (0, "scraping the headlines of “List” as asked (2 stories)\n"), err
+    now = datetime.now(UTC)
+    dated = [("later", now.timestamp() + 3600), ("earlier", before - 86400)]
+    items = "".join(
+        f"<item><title>Dated {name}</title><link>{site.url(name)}</link><guid>{name}</guid>"
+        f"<pubDate>{format_datetime(datetime.fromtimestamp(ts, UTC))}</pubDate></item>"
+        for name, ts in dated
+    )
+    (site.dir / "dated.xml").write_text(f'<?xml version="1.0"?><rss><channel><title>D</title>{items}</channel></rss>')
+    assert run(capsys, "add", "--no-full-text", site.url("dated.xml"))[0] == 0
+    order = [s["title"] for s in run_json(capsys, "list")]
+    assert order == ["Dated later", "The story called one in full", "The story called two in full", "Dated earlier"]
+
+    # A refresh leaves the items it has seen where they were; a new one is first seen now, above them.
+    listing("three", "one", "two")
+    (outcome,) = run_json(capsys, "--config", str(config), "refresh", site.url("list.html"), "--no-full-text")
+    assert outcome["new"] == 1
+    order = [s["title"] for s in run_json(capsys, "list")]
+    assert order == [
+        "Dated later",
+        "The story called three in full",
+        "The story called one in full",
+        "The story called two in full",
+        "Dated earlier",
+    ]
+    assert all(parse_iso(s["published"]) is None for s in run_json(capsys, "list", "--source", site.url("list.html")))

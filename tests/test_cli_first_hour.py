@@ -498,7 +498,12 @@ def test_undated_scraped_items_sort_by_when_they_were_first_seen(
 
     def listing(*slugs: str) -> None:
         items = "".join(f'<li><a href="/story/{s}.html">The story called {s} in full</a></li>' for s in slugs)
-        (site.dir / "list.html").write_text(f"<html><head><title>List</title></head><ul>{items}</ul></html>")
+        page = site.dir / "list.html"
+        page.write_text(f"<html><head><title>List</title></head><ul>{items}</ul></html>")
+        later = time.time() + 10 * len(
+            slugs
+        )  # a new Last-Modified each time: no 304 for a page changed within a second
+        os.utime(page, (later, later))
 
     config = tmp_path / "rule.toml"
     config.write_text(f'[[scrape]]\nmatch = "{site.url("list.html")}"\nitem = "li"\n', encoding="utf-8")

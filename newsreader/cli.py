@@ -179,8 +179,6 @@ def _import_candidates(text: str) -> tuple[list[tuple[str, str]], list[tuple[str
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from newsreader.refresh import find_source
-
     path = Path(args.file)
     try:
         data = path.read_bytes()
@@ -198,9 +196,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = _open_store(args)
     added = 0
     with store:
+        # Each source's URL as stored and normalised (older databases hold other spellings), read once.
+        known = {spelling for s in store.sources() for spelling in (s.url, urls.normalise(s.url), safe.url(s.url))}
         for url, title in good:
-            if find_source(store, url) is None:
+            if url not in known:
                 store.add_source(url, "feed", title)
+                known.add(url)
                 added += 1
     there = len(good) - added
     report = f"imported {plural(added, 'new source')}"

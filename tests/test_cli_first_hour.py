@@ -536,3 +536,16 @@ def test_undated_scraped_items_sort_by_when_they_were_first_seen(
         "Dated earlier",
     ]
     assert all(parse_iso(s["published"]) is None for s in run_json(capsys, "list", "--source", site.url("list.html")))
+
+
+def test_import_finds_a_source_stored_in_another_spelling(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from newsreader.config import db_path
+    from newsreader.store import Store
+
+    with Store(db_path()) as store:
+        store.add_source("HTTP://A.test:80/feed#old")
+    listing = tmp_path / "urls.txt"
+    listing.write_text("http://a.test/feed\nhttp://a.test/feed#again\nhttp://b.test/feed\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", str(listing))
+    assert (code, out) == (0, "imported 1 new source (1 already subscribed)\n"), err
+    assert sorted(s["url"] for s in run_json(capsys, "sources")) == ["HTTP://A.test:80/feed#old", "http://b.test/feed"]

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import json
+import logging
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -550,6 +551,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args))
     except CliError as exc:
         print(f"newsreader: error: {safe.line(exc)}", file=sys.stderr)
+        logging.getLogger("newsreader.cli").warning(
+            "%s: %s", getattr(args, "command", None) or "reader", safe.line(exc)
+        )
         return EXIT_FAIL
     except KeyboardInterrupt:
         print("newsreader: interrupted", file=sys.stderr)

@@ -549,3 +549,11 @@ def test_import_finds_a_source_stored_in_another_spelling(tmp_path: Path, capsys
     code, out, err = run(capsys, "import", str(listing))
     assert (code, out) == (0, "imported 1 new source (1 already subscribed)\n"), err
     assert sorted(s["url"] for s in run_json(capsys, "sources")) == ["HTTP://A.test:80/feed#old", "http://b.test/feed"]
+
+
+def test_a_refused_command_is_logged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from newsreader.config import log_path
+
+    assert run(capsys, "--offline", "refresh")[0] == 1
+    logged = log_path().read_text(encoding="utf-8")
+    assert "WARNING newsreader.cli: refresh: `refresh` fetches from the network" in logged

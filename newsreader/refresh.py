@@ -446,9 +446,9 @@ class Refresher:
         except ScrapeError as exc:
             raise SubscribeError(f"{url}: {exc}") from None
         if not stories:
-            why = no_headlines(resp, rule)
+            why = await self._cpu(no_headlines, resp, rule)
             raise SubscribeError(f"{url}: {why if asked or rule else why + ', and no feed advertised'}")
-        title = page_title(resp)
+        title = await self._cpu(page_title, resp)
         source = await self._db(self.store.add_source, url, "scrape", title, "", full_text)
         assert source.id is not None
         new = await self._db(
@@ -507,7 +507,7 @@ async def headlines_of(fetcher: Fetcher, url: str, config: Config, scrape: bool 
         rule = rule_for(url, config.scrape)
         stories = await loop.run_in_executor(None, scrape_headlines, resp.content, resp.url, rule, resp.content_type)
         if not stories:
-            raise ScrapeError(no_headlines(resp, rule))
+            raise ScrapeError(await loop.run_in_executor(None, no_headlines, resp, rule))
         return stories
     parsed = await loop.run_in_executor(None, parse_feed, resp.content, resp.url, resp.content_type)
     if not parsed.stories:

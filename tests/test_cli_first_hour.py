@@ -557,3 +557,17 @@ def test_a_refused_command_is_logged(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert run(capsys, "--offline", "refresh")[0] == 1
     logged = log_path().read_text(encoding="utf-8")
     assert "WARNING newsreader.cli: refresh: `refresh` fetches from the network" in logged
+
+
+def test_add_of_a_page_with_no_feed_and_no_headlines_says_both(
+    site: SiteServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (site.dir / "bare.html").write_text("<html><head><title>Bare</title></head><body><p>Nothing.</p></body></html>")
+    code, out, err = run(capsys, "add", site.url("bare.html"))
+    assert (code, out) == (1, "")
+    assert (
+        err == f"newsreader: error: {site.url('bare.html')}: found no headlines on the page, and no feed advertised\n"
+    )
+    code, out, err = run(capsys, "add", "--scrape", site.url("bare.html"))
+    assert err == f"newsreader: error: {site.url('bare.html')}: found no headlines on the page\n"
+    assert run_json(capsys, "sources") == []

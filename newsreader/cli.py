@@ -211,8 +211,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     _say(report)
     if skipped:
         _say(
-            f"skipped {plural(len(skipped), 'entry', 'entries')} that {'is not' if len(skipped) == 1 else 'are not'}"
-            f" http(s) URLs: {examples}{more}"
+            f"skipped {plural(len(skipped), 'entry', 'entries')} that"
+            f" {'is not an http(s) URL' if len(skipped) == 1 else 'are not http(s) URLs'}: {examples}{more}"
         )
     return EXIT_OK
 

@@ -571,3 +571,22 @@ def test_add_of_a_page_with_no_feed_and_no_headlines_says_both(
     code, out, err = run(capsys, "add", "--scrape", site.url("bare.html"))
     assert err == f"newsreader: error: {site.url('bare.html')}: found no headlines on the page\n"
     assert run_json(capsys, "sources") == []
+
+
+def test_import_of_opml_names_a_skipped_outline_in_the_singular(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    opml = tmp_path / "subs.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body>'
+        '<outline text="Good" type="rss" xmlUrl="https://good.test/feed"/>'
+        '<outline text="Old" type="rss" xmlUrl="gopher://old.test/feed"/></body></opml>',
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "import", str(opml))
+    assert code == 0, err
+    assert out == (
+        "imported 1 new source\n"
+        "skipped 1 entry that is not an http(s) URL: “Old” (gopher://old.test/feed): its scheme, gopher, is not http"
+        " or https\n"
+    )

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import json
+import logging
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -13,18 +14,19 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsreader import __version__, logs, safe
+from newsreader import __version__, logs, safe, urls
 from newsreader.config import (
     Config,
     ConfigError,
     config_path,
-    data_dir,
     db_path,
-    downloads_dir,
+    demo_db_path,
     load_config,
     log_path,
+    save_dir,
 )
 from newsreader.model import Story
+from newsreader.words import plural
 
 if TYPE_CHECKING:
     from newsreader.store import Store
@@ -58,14 +60,29 @@ def _say(*parts: object) -> None:
 def _open_store(args: argparse.Namespace) -> Any:
     from newsreader.store import Store, StoreError
 
-    path = Path(args.db) if args.db else db_path()
+    if args.demo:
+        from newsreader.refresh import load_demo
+
+        path = demo_db_path()
+    else:
+        path = Path(args.db) if args.db else db_path()
     try:
         store = Store(path)
+        if args.demo:
+            load_demo(store)
     except StoreError as exc:
         raise CliError(str(exc)) from None
     if store.notice:
         print(f"newsreader: {store.notice}", file=sys.stderr)
     return store
+
+
+def _no_fetching(args: argparse.Namespace) -> None:
+    """Refuse a command that fetches when told never to fetch (--offline, or the demo, which has no network)."""
+    if args.demo:
+        raise CliError(f"`{args.command}` fetches from the network, and the demo (--demo) never does")
+    if args.offline:
+        raise CliError(f"`{args.command}` fetches from the network, and --offline means never to fetch")
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -92,54 +109,111 @@ async def _with_refresher(args: argparse.Namespace, work: Any, pool_for: Callabl
         store.close()
 
 
+ASSUMED_HTTPS = "no scheme was given, so https:// was assumed; write http:// for a site without https"
+
+
+def _target(given: str) -> tuple[str, str]:
+    """A URL argument to fetch, and a hint for its errors: without a scheme it is read as https (only)."""
+    url = urls.with_scheme(given)
+    problem = urls.problem(url)
+    if problem:
+        raise CliError(f"{given}: {problem}")
+    return url, (f" ({ASSUMED_HTTPS})" if url != given.strip() else "")
+
+
 # -- subcommands ----------------------------------------------------------------------------------------
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    _no_fetching(args)
     from newsreader.refresh import Refresher, SubscribeError
 
     async def work(r: Refresher) -> Any:
         return await r.subscribe(args.url, scrape=args.scrape, full_text=not args.no_full_text)
 
+    _, hint = _target(args.url)
     try:
         done = asyncio.run(_with_refresher(args, work))
     except SubscribeError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(f"{exc}{hint}") from None
     _say(done.message)
     return EXIT_OK
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
+    from newsreader.refresh import find_source
+
     store = _open_store(args)
     with store:
-        if not store.remove_source(args.url):
+        source = find_source(store, args.url)
+        if source is None or not store.remove_source(source.url):
             raise CliError(f"not subscribed to {args.url}")
-    _say("removed", args.url)
+    _say(f"removed {source.name}" + (f" <{source.url}>" if source.title else ""))
     return EXIT_OK
 
 
-def cmd_import(args: argparse.Namespace) -> int:
+IMPORT_EXAMPLES = 3  # skipped lines shown by `import`
+
+
+def _import_candidates(text: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """An OPML file's or a URL list's entries: ([(url, title)] that can be subscribed, [(entry, why not)])."""
     import listparser
 
-    path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    entries: list[tuple[str, str, str]] = []  # (where, url, title)
     if text.lstrip().startswith("<"):
         parsed = listparser.parse(text)
-        urls = [f.url for f in parsed.feeds if f.url]
-        titles = {f.url: f.title or "" for f in parsed.feeds}
+        entries = [(f"“{f.title or f.url}”", f.url or "", f.title or "") for f in parsed.feeds]
     else:
-        urls = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-        titles = {}
+        for number, raw in enumerate(text.splitlines(), 1):
+            entry = raw.strip()
+            if entry and not entry.startswith("#"):
+                entries.append((f"line {number}", entry, ""))
+    good: dict[str, tuple[str, str]] = {}
+    skipped: list[tuple[str, str]] = []
+    for where, url, title in entries:
+        problem = urls.problem(url)
+        if problem:
+            skipped.append((f"{where} ({url[:60]}{'…' if len(url) > 60 else ''})", problem))
+        else:
+            good.setdefault(urls.normalise(url), (urls.normalise(url), title))
+    return list(good.values()), skipped
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = data.decode("utf-8", errors="replace")
+    if b"\0" in data or text.count("\ufffd") > len(text) // 100:
+        raise CliError(f"{path} is not an OPML file or a list of URLs (it is not UTF-8 text)")
+    good, skipped = _import_candidates(text)
+    examples = "; ".join(f"{where}: {why}" for where, why in skipped[:IMPORT_EXAMPLES])
+    more = f"; and {len(skipped) - IMPORT_EXAMPLES} more" if len(skipped) > IMPORT_EXAMPLES else ""
+    if not good:
+        what = f" (skipped {plural(len(skipped), 'entry', 'entries')}: {examples}{more})" if skipped else ""
+        raise CliError(f"{path}: found no http or https URL to subscribe to{what}")
     store = _open_store(args)
+    added = 0
     with store:
-        before = len(store.sources())
-        for url in urls:
-            store.add_source(url, "feed", titles.get(url, ""))
-        added = len(store.sources()) - before
-    _say(f"imported {added} new sources ({len(urls) - added} already there)")
+        # Each source's URL as stored and normalised (older databases hold other spellings), read once.
+        known = {spelling for s in store.sources() for spelling in (s.url, urls.normalise(s.url), safe.url(s.url))}
+        for url, title in good:
+            if url not in known:
+                store.add_source(url, "feed", title)
+                known.add(url)
+                added += 1
+    there = len(good) - added
+    report = f"imported {plural(added, 'new source')}"
+    if there:
+        report += f" ({there} already subscribed)"
+    _say(report)
+    if skipped:
+        _say(
+            f"skipped {plural(len(skipped), 'entry', 'entries')} that"
+            f" {'is not an http(s) URL' if len(skipped) == 1 else 'are not http(s) URLs'}: {examples}{more}"
+        )
     return EXIT_OK
 
 
@@ -156,7 +230,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from newsreader.refresh import Outcome, Refresher
+    _no_fetching(args)
+    from newsreader.refresh import Outcome, Refresher, find_source
 
     def report(outcome: Outcome) -> None:
         if not args.json:
@@ -165,11 +240,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     async def work(r: Refresher) -> list[Outcome]:
         sources = await asyncio.to_thread(r.store.sources)
         if args.urls:
-            wanted = set(args.urls)
-            missing = wanted - {s.url for s in sources}
+            found = {url: await asyncio.to_thread(find_source, r.store, url) for url in args.urls}
+            missing = [url for url, source in found.items() if source is None]
             if missing:
-                raise CliError(f"not subscribed to {', '.join(sorted(missing))}")
-            sources = [s for s in sources if s.url in wanted]
+                raise CliError(f"not subscribed to {', '.join(missing)}")
+            wanted = {source.id for source in found.values() if source is not None}
+            sources = [s for s in sources if s.id in wanted]
         r.on_outcome = report
         return await r.refresh_all(sources, full_text=not args.no_full_text)
 
@@ -192,10 +268,12 @@ def _story_lines(stories: Sequence[Story]) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from newsreader.refresh import find_source
+
     with _open_store(args) as store:
         source_id = None
         if args.source:
-            source = store.source(args.source)
+            source = find_source(store, args.source)
             if source is None:
                 raise CliError(f"not subscribed to {args.source}")
             source_id = source.id
@@ -242,7 +320,7 @@ def cmd_save(args: argparse.Namespace) -> int:
     try:
         from newsreader.render import save_story
 
-        path = save_story(story, Path(args.dir) if args.dir else downloads_dir())
+        path = save_story(story, Path(args.dir).expanduser() if args.dir else save_dir(_config(args)))
     except OSError as exc:
         raise CliError(f"could not save: {exc.strerror or exc}") from None
     _say("saved", str(path))
@@ -250,16 +328,20 @@ def cmd_save(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    if not args.query.strip():
+        raise CliError("nothing to search for: give one or more words (`newsreader search WORDS`)")
     with _open_store(args) as store:
         stories = store.search(args.query, limit=args.limit)
-    if args.json:
-        _print_json([_story_json(s) for s in stories])
-    else:
-        _story_lines(stories)
+        if args.json:  # whole stories, as `list --json` and `show --json` give them
+            full = [store.story(s.id) for s in stories if s.id is not None]
+            _print_json([_story_json(s) for s in full if s is not None])
+            return EXIT_OK
+    _story_lines(stories)
     return EXIT_OK
 
 
 def cmd_headlines(args: argparse.Namespace) -> int:
+    _no_fetching(args)
     from newsreader.fetch import Fetcher, FetchError
     from newsreader.refresh import headlines_of
     from newsreader.sources.feed import FeedError
@@ -269,12 +351,15 @@ def cmd_headlines(args: argparse.Namespace) -> int:
 
     async def work() -> list[Story]:
         async with Fetcher(config.network) as fetcher:
-            return await headlines_of(fetcher, args.url, config, scrape=args.scrape)
+            return await headlines_of(fetcher, url, config, scrape=args.scrape)
 
+    url, hint = _target(args.url)
     try:
         stories = asyncio.run(work())
-    except (FetchError, FeedError, ScrapeError) as exc:
-        raise CliError(f"{args.url}: {exc}") from None
+    except FetchError as exc:
+        raise CliError(f"{url}: {exc}{hint}") from None
+    except (FeedError, ScrapeError) as exc:
+        raise CliError(f"{url}: {exc}") from None
     if args.json:
         keys = ("title", "url", "published", "author", "summary")
         _print_json([{k: s.to_json()[k] for k in keys} for s in stories])
@@ -285,20 +370,24 @@ def cmd_headlines(args: argparse.Namespace) -> int:
 
 
 def cmd_article(args: argparse.Namespace) -> int:
+    _no_fetching(args)
     from newsreader.extract import ExtractError
     from newsreader.fetch import Fetcher, FetchError
-    from newsreader.refresh import article_of
+    from newsreader.refresh import WrongKindError, article_of
 
     config = _config(args)
 
     async def work() -> Any:
         async with Fetcher(config.network) as fetcher:
-            return await article_of(fetcher, args.url)
+            return await article_of(fetcher, url, pages_only=True)
 
+    url, hint = _target(args.url)
     try:
         article = asyncio.run(work())
-    except (FetchError, ExtractError) as exc:  # an ExtractError is in the log file whole, with its traceback
-        raise CliError(f"{args.url}: {exc}") from None
+    except FetchError as exc:
+        raise CliError(f"{url}: {exc}{hint}") from None
+    except (ExtractError, WrongKindError) as exc:  # an ExtractError is in the log file whole, with its traceback
+        raise CliError(f"{url}: {exc}") from None
     if args.json:
         _print_json(article.to_json())
     else:
@@ -334,16 +423,8 @@ def _first_headlines(store: Store) -> Future[tuple[int, list[Story]]]:
 
 def run_tui(args: argparse.Namespace) -> int:
     config = _config(args)
-    if args.demo:
-        from newsreader.refresh import load_demo
-        from newsreader.store import Store
-
-        store = Store(data_dir() / "demo.db")
-        load_demo(store)
-        offline = True
-    else:
-        store = _open_store(args)
-        offline = args.offline
+    store = _open_store(args)
+    offline = args.offline or args.demo
     first_page = _first_headlines(store)  # read while the UI's modules load: they take ~0.3 s
     # No garbage collection until the first frame is up (the app turns it back on): start-up makes ~10^5 objects
     # that all live on, and collecting them again and again cost ~30 ms of the first paint.
@@ -361,19 +442,35 @@ def run_tui(args: argparse.Namespace) -> int:
 # -- parser ---------------------------------------------------------------------------------------------
 
 
+def _global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """The options every command takes, before or after its name.
+
+    After the name they default to SUPPRESS: the subcommand's parser leaves what was given before it standing.
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if after_command else value
+
+    parser.add_argument("--db", default=default(None), help=f"the database file (default: {db_path()})")
+    parser.add_argument("--config", default=default(None), help=f"the config file (default: {config_path()})")
+    parser.add_argument(
+        "--demo", action="store_true", default=default(False), help="use the bundled sample source (no network)"
+    )
+    parser.add_argument(
+        "--offline", action="store_true", default=default(False), help="read the cache only; never fetch"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help=f"the database file (default: {db_path()})")
-    common.add_argument("--config", help=f"the config file (default: {config_path()})")
+    _global_options(common, after_command=True)
 
     p = argparse.ArgumentParser(
         prog="newsreader",
         description="A terminal news reader that reads the whole story, offline. Without a command, opens the reader.",
-        parents=[common],
     )
     p.add_argument("--version", action="version", version=f"newsreader {__version__}")
-    p.add_argument("--demo", action="store_true", help="open the bundled sample source (no network)")
-    p.add_argument("--offline", action="store_true", help="read the cache only; never fetch")
+    _global_options(p, after_command=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help: str) -> argparse.ArgumentParser:
@@ -418,7 +515,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = add("save", "save a cached story as a Markdown file (named from its title)")
     a.add_argument("id", type=int)
-    a.add_argument("--dir", help="where to save it (default: your downloads folder)")
+    a.add_argument(
+        "--dir",
+        help="where to save it (default: the config's save_dir, else your downloads folder if there is one, else here)",
+    )
     a.set_defaults(func=cmd_save)
 
     a = add("search", "full-text search of cached stories")
@@ -446,12 +546,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.demo and args.db:
+        parser.error("--demo has a database of its own: give --db or --demo, not both")
     func = getattr(args, "func", run_tui)
     logs.setup(log_path())
     try:
         return int(func(args))
     except CliError as exc:
         print(f"newsreader: error: {safe.line(exc)}", file=sys.stderr)
+        logging.getLogger("newsreader.cli").warning(
+            "%s: %s", getattr(args, "command", None) or "reader", safe.line(exc)
+        )
         return EXIT_FAIL
     except KeyboardInterrupt:
         print("newsreader: interrupted", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -14,35 +15,49 @@ from newsreader.model import ScrapeRule
 APP = "newsreader"
 
 DEFAULT_CONFIG = """\
-# newsreader configuration. Every key is optional; these are the defaults.
+# newsreader configuration. Every key is optional: each is shown commented out, with its default value.
+# Take the "# " off a line to change it.
 
 [network]
-timeout = 15.0          # seconds to connect, and between bytes read
-deadline = 60.0         # seconds for a whole fetch
-max_bytes = 10485760    # response size cap (10 MiB), counted after decompression
-max_redirects = 5
-concurrency = 16        # sources fetched at once
-per_host = 4            # requests at once to one host
+# timeout = 15.0          # seconds to connect, and between bytes read (more than 0)
+# deadline = 60.0         # seconds for a whole fetch (more than 0)
+# max_bytes = 10485760    # response size cap (10 MiB), counted after decompression (at least 1)
+# max_redirects = 5       # (0 or more)
+# concurrency = 16        # sources fetched at once (at least 1)
+# per_host = 4            # requests at once to one host (at least 1)
 
 [reader]
-full_text = true        # fetch and extract each story's page when its feed holds no full text
-extract_concurrency = 4
-# Whole stories are fetched newest first, within these limits; the rest wait for the next refresh (or for the
-# moment a story is opened in the reader).
-first_articles = 5            # per source, on its first refresh
-articles_per_source = 20      # per source, on later refreshes
-articles_per_refresh = 3000   # in all, per refresh
-article_bytes_per_refresh = 314572800  # 300 MiB of pages in all, per refresh
-browser = ""            # command to open links; "" = the system's default browser
+# full_text = true        # fetch and extract each story's page when its feed holds no full text
+# extract_concurrency = 4 # story pages fetched at once (at least 1)
+# Whole stories are fetched newest first, within these limits (each 0 or more); the rest wait for the next
+# refresh, or for the moment a story is opened in the reader.
+# first_articles = 5            # per source, on its first refresh
+# articles_per_source = 20      # per source, on later refreshes
+# articles_per_refresh = 3000   # in all, per refresh
+# article_bytes_per_refresh = 314572800  # 300 MiB of pages in all, per refresh
+# browser = ""            # command to open links; "" = the system's default browser
+# save_dir = ""           # where `s` and `save` write stories; "" = your downloads folder if there is one,
+#                         # else the current directory
 
 # Per-site rules for scraping listing pages; they override the generic heuristic.
 # [[scrape]]
-# match = "news.example"
-# item = "div.card"
-# title = "h3"
-# link = "a"
-# time = "time"
+# match = "news.example"  # a host (or parent domain) or a URL prefix
+# item = "div.card"       # CSS selector of one headline block
+# title = "h3"            # optional, inside item
+# link = "a"              # optional, inside item
+# time = "time"           # optional, inside item
 """
+
+# The least each number may be: key -> (minimum, whether the minimum itself is allowed).
+LIMITS: dict[str, tuple[float, bool]] = {
+    "timeout": (0, False),
+    "deadline": (0, False),
+    "max_bytes": (1, True),
+    "max_redirects": (0, True),
+    "concurrency": (1, True),
+    "per_host": (1, True),
+    "extract_concurrency": (1, True),
+}
 
 
 def _dirs() -> PlatformDirs:
@@ -68,8 +83,17 @@ def cache_dir() -> Path:
 
 
 def downloads_dir() -> Path:
-    """Where saved stories go."""
-    return Path(_dirs().user_downloads_dir)
+    """Where saved stories go when the config names no folder: the user's downloads folder when there is one,
+    else the current directory. The downloads folder is never created (platformdirs names ~/Downloads even
+    where there is none)."""
+    downloads = Path(_dirs().user_downloads_dir)
+    return downloads if downloads.is_dir() else Path.cwd()
+
+
+def save_dir(config: Config) -> Path:
+    """Where saved stories go: the config's `save_dir` (made when it is missing: the user named it), else
+    downloads_dir()."""
+    return Path(config.save_dir).expanduser() if config.save_dir else downloads_dir()
 
 
 def log_path() -> Path:
@@ -79,6 +103,11 @@ def log_path() -> Path:
 
 def db_path() -> Path:
     return data_dir() / "newsreader.db"
+
+
+def demo_db_path() -> Path:
+    """The demo's own database (`--demo`), beside the cache."""
+    return data_dir() / "demo.db"
 
 
 def config_path() -> Path:
@@ -105,6 +134,7 @@ class Config:
     articles_per_refresh: int = 3000
     article_bytes_per_refresh: int = 300 * 1024 * 1024
     browser: str = ""
+    save_dir: str = ""
     scrape: list[ScrapeRule] = field(default_factory=list)
 
 
@@ -119,6 +149,13 @@ def _typed(section: dict[str, object], key: str, default: object, where: str) ->
         value = float(value)
     if type(value) is not kind:
         raise ConfigError(f"{where}: '{key}' must be a {kind.__name__}, not {value!r}")
+    if key in LIMITS and isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}: '{key}' must be a finite number, not {value!r}")
+        least, allowed = LIMITS[key]
+        if value < least or (value == least and not allowed):
+            bound = f"at least {least}" if allowed else f"more than {least}"
+            raise ConfigError(f"{where}: '{key}' must be {bound}, not {value!r}")
     return value
 
 
@@ -126,12 +163,7 @@ ARTICLE_BUDGET = ("first_articles", "articles_per_source", "articles_per_refresh
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "network": ("timeout", "deadline", "max_bytes", "max_redirects", "concurrency", "per_host"),
-    "reader": (
-        "full_text",
-        "extract_concurrency",
-        "browser",
-        *ARTICLE_BUDGET,
-    ),
+    "reader": ("full_text", "extract_concurrency", "browser", "save_dir", *ARTICLE_BUDGET),
 }
 
 
@@ -176,6 +208,7 @@ def load_config(path: Path | None = None) -> Config:
     cfg.full_text = bool(_typed(reader, "full_text", cfg.full_text, where))
     cfg.extract_concurrency = int(_typed(reader, "extract_concurrency", cfg.extract_concurrency, where))  # type: ignore[call-overload]
     cfg.browser = str(_typed(reader, "browser", cfg.browser, where))
+    cfg.save_dir = str(_typed(reader, "save_dir", cfg.save_dir, where))
     for name in ARTICLE_BUDGET:
         value = int(_typed(reader, name, getattr(cfg, name), where))  # type: ignore[call-overload]
         if value < 0:
@@ -184,8 +217,34 @@ def load_config(path: Path | None = None) -> Config:
     for i, rule in enumerate(raw.get("scrape", [])):
         if not isinstance(rule, dict) or not rule.get("match") or not rule.get("item"):
             raise ConfigError(f"{path} [[scrape]] #{i + 1}: 'match' and 'item' are required")
-        cfg.scrape.append(ScrapeRule(**{k: str(v) for k, v in rule.items() if k in ScrapeRule.__slots__}))
+        where = f"{path} [[scrape]] #{i + 1} (match = {rule['match']!r})"
+        for key, value in rule.items():
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: '{key}' must be a str, not {value!r}")
+        scrape_rule = ScrapeRule(**{k: v for k, v in rule.items() if k in ScrapeRule.__slots__})
+        _check_selectors(scrape_rule, where)
+        cfg.scrape.append(scrape_rule)
     return cfg
+
+
+SELECTORS = ("item", "title", "link", "time", "summary")  # the CSS selectors of a [[scrape]] rule
+
+
+def _check_selectors(rule: ScrapeRule, where: str) -> None:
+    """A selector the HTML parser cannot use is an error of the config file, named there, not of a page."""
+    from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+
+    probe = LexborHTMLParser("<p></p>")
+    for key in SELECTORS:
+        selector = getattr(rule, key)
+        if not selector:
+            continue
+        try:
+            probe.css(selector)
+        except SelectolaxError:
+            raise ConfigError(
+                f"{where}: '{key}' = {selector!r} is not a CSS selector this reader understands"
+            ) from None
 
 
 def write_default_config(path: Path | None = None) -> Path:

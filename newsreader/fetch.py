@@ -84,10 +84,14 @@ def _size(n: int) -> str:
     return f"{n / 1048576:.1f} MiB" if n >= 1048576 else f"{n:,} bytes"
 
 
+def _scheme_of(scheme: str) -> str:
+    return f"a URL whose scheme is {scheme}" if scheme else "a URL with no scheme"
+
+
 def _check_url(url: str) -> None:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
-        raise FetchError(f"refused to fetch a {scheme or 'relative'}: URL (only http and https)")
+        raise FetchError(f"refused to fetch {_scheme_of(scheme)} (only http and https)")
     try:
         httpx.URL(url)
     except httpx.InvalidURL as exc:
@@ -173,7 +177,7 @@ class Fetcher:
                     url = urljoin(url, location)
                     scheme = urlsplit(url).scheme.lower()
                     if scheme not in ("http", "https"):
-                        raise FetchError(f"refused a redirect to a {scheme or 'relative'}: URL (only http and https)")
+                        raise FetchError(f"refused a redirect to {_scheme_of(scheme)} (only http and https)")
                     continue
                 if resp.status_code == 304:
                     return self._response(url, resp, b"")

@@ -20,15 +20,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from newsreader import logs
+from newsreader import logs, safe, urls
 from newsreader.config import Config
 from newsreader.extract import ExtractError, extract_article
 from newsreader.fetch import ACCEPT_PAGE, Fetcher, FetchError, Response
 from newsreader.model import Article, ScrapeRule, Source, Story
-from newsreader.sources.discover import find_feeds, sniff
+from newsreader.sources.discover import find_feeds, is_feed, sniff
 from newsreader.sources.feed import FeedError, ParsedFeed, parse_feed
 from newsreader.sources.scrape import ScrapeError, rule_for, scrape_headlines
 from newsreader.store import RefreshResult, Store, StoreError
+from newsreader.words import plural
 
 T = TypeVar("T")
 
@@ -107,6 +108,7 @@ def parse_and_save(db: str, source_id: int, kind: str, resp: Response, rule: Scr
     title, warning = "", ""
     if kind == "scrape":
         stories = scrape_headlines(resp.content, resp.url, rule, resp.content_type)
+        title = page_title(resp)
     else:
         parsed = parse_feed(resp.content, resp.url, resp.content_type)
         stories, title, warning = parsed.stories, parsed.title, parsed.warning
@@ -178,14 +180,11 @@ class Outcome:
 
     def describe(self) -> str:
         name = self.title or self.url
-        extra = f"; {self.articles} full stories" if self.articles else ""
-        extra += f"; {self.article_errors} pages failed" if self.article_errors else ""
+        extra = f"; {plural(self.articles, 'full story', 'full stories')}" if self.articles else ""
+        extra += f"; {plural(self.article_errors, 'page')} failed" if self.article_errors else ""
         if self.articles_waiting:
-            extra += (
-                "; 1 story waits for its whole text"
-                if self.articles_waiting == 1
-                else f"; {self.articles_waiting} stories wait for their whole text"
-            )
+            extra += f"; {plural(self.articles_waiting, 'story waits', 'stories wait')} for "
+            extra += "its whole text" if self.articles_waiting == 1 else "their whole text"
         if self.status == "error":
             return f"{name}: error: {self.error}"
         if self.status == "backing_off":
@@ -194,6 +193,27 @@ class Outcome:
             return f"{name}: not modified{extra}"
         warn = f" (warning: {self.warning})" if self.warning else ""
         return f"{name}: {self.new} new{extra}{warn}"
+
+
+def find_source(store: Store, url: str) -> Source | None:
+    """The subscription `url` names: stored as given or normalised (urls.normalise), stored in another spelling of
+    the same URL (a database from before URLs were normalised), or stored with characters the reader never shows
+    (the URL as `sources` prints it names it)."""
+    wanted = urls.normalise(url)
+    for candidate in dict.fromkeys((url, wanted)):
+        found = store.source(candidate)
+        if found is not None:
+            return found
+    for source in store.sources():
+        if urls.normalise(source.url) == wanted or url in (safe.url(source.url), safe.line(source.url)):
+            return source
+    return None
+
+
+def _described(source: Source) -> str:
+    """A source named for a message: what it is, its title and its URL."""
+    what = "the scraped page" if source.kind == "scrape" else "the feed"
+    return f"{what} “{source.title}” <{source.url}>" if source.title else f"{what} <{source.url}>"
 
 
 class SubscribeError(Exception):
@@ -311,7 +331,7 @@ class Refresher:
                     source.id,
                     RefreshResult(error=outcome.error, backoff_until=exc.retry_after),
                 )
-            except FeedError as exc:
+            except (FeedError, ScrapeError) as exc:
                 outcome.status, outcome.error = "error", str(exc)
                 await self._write(self.store.record_refresh, source.id, RefreshResult(error=outcome.error))
             except StoreError as exc:
@@ -342,7 +362,9 @@ class Refresher:
         if source.kind == "scrape":
             rule = rule_for(source.url, self.config.scrape)
             stories = await self._cpu(scrape_headlines, resp.content, resp.url, rule, resp.content_type)
-            title = None
+            title = await self._cpu(page_title, resp) or None
+            if title and not outcome.title:
+                outcome.title = title
         else:
             parsed: ParsedFeed = await self._cpu(parse_feed, resp.content, resp.url, resp.content_type)
             stories, title, outcome.warning = parsed.stories, parsed.title or None, parsed.warning
@@ -397,10 +419,18 @@ class Refresher:
     # -- subscribe ------------------------------------------------------------------------------------
 
     async def subscribe(self, url: str, scrape: bool = False, full_text: bool = True) -> Subscribed:
-        """Add a feed, the feed a page advertises, or (without one, or with scrape=True) the page to scrape."""
-        existing = await self._db(self.store.source, url)
+        """Add a feed, the feed a page advertises, or (without one, or with scrape=True) the page to scrape.
+
+        `url` without a scheme is read as https; it is stored normalised (urls.normalise).
+        """
+        url = urls.with_scheme(url)
+        problem = urls.problem(url)
+        if problem:
+            raise SubscribeError(f"{url}: {problem}")
+        url = urls.normalise(url)
+        existing = await self._db(find_source, self.store, url)
         if existing:
-            return Subscribed(existing, f"already subscribed to {existing.name}")
+            return Subscribed(existing, f"already subscribed to {_described(existing)}")
         try:
             resp = await self.fetcher.get(url, accept=ACCEPT_PAGE if scrape else "*/*")
         except FetchError as exc:
@@ -414,21 +444,24 @@ class Refresher:
             feeds = find_feeds(resp.content, resp.url)
             if feeds:
                 feed_url, feed_title = feeds[0]
+                feed_url = urls.normalise(feed_url)
                 return await self._subscribe_feed(
                     feed_url,
                     site_url=url,
-                    note=f"found the feed “{feed_title or feed_url}” on the page; subscribed to it",
+                    note=f"found the feed “{feed_title or feed_url}” <{feed_url}> on the page; subscribed to it",
+                    full_text=full_text,  # was lost here: `add --no-full-text` of such a page stored it on
                 )
         if kind == "html":
-            return await self._subscribe_page(url, resp, full_text)
+            return await self._subscribe_page(url, resp, full_text, asked=scrape)
         return await self._subscribe_feed(url, resp=resp, full_text=full_text)
 
     async def _subscribe_feed(
         self, url: str, resp: Response | None = None, site_url: str = "", note: str = "", full_text: bool = True
     ) -> Subscribed:
-        existing = await self._db(self.store.source, url)
+        existing = await self._db(find_source, self.store, url)
         if existing:
-            return Subscribed(existing, f"already subscribed to {existing.name}")
+            found = f"the page advertises {_described(existing)}: already subscribed" if site_url else ""
+            return Subscribed(existing, found or f"already subscribed to {_described(existing)}")
         if resp is None:
             try:
                 resp = await self.fetcher.get(url)
@@ -452,22 +485,67 @@ class Refresher:
             full_text=full_text,
         )
         message = note or f"subscribed to the feed “{parsed.title or url}”"
-        return Subscribed(source, f"{message} ({new} stories)", new)
+        return Subscribed(source, f"{message} ({plural(new, 'story')})", new)
 
-    async def _subscribe_page(self, url: str, resp: Response, full_text: bool = True) -> Subscribed:
+    async def _subscribe_page(
+        self, url: str, resp: Response, full_text: bool = True, asked: bool = False
+    ) -> Subscribed:
+        """Subscribe to a page's scraped headlines; `asked`: scraping was asked for (the page may have a feed)."""
         rule = rule_for(url, self.config.scrape)
-        stories = await self._cpu(scrape_headlines, resp.content, resp.url, rule, resp.content_type)
+        try:
+            stories = await self._cpu(scrape_headlines, resp.content, resp.url, rule, resp.content_type)
+        except ScrapeError as exc:
+            raise SubscribeError(f"{url}: {exc}") from None
         if not stories:
-            raise SubscribeError(f"{url}: found no feed and no headlines on this page")
-        first = RefreshResult(etag=resp.etag, last_modified=resp.last_modified)
-        source, new = await self._db(self.store.subscribe, url, stories, first, kind="scrape", full_text=full_text)
-        return Subscribed(source, f"no feed on the page; scraping its headlines ({new} stories)", new)
+            why = await self._cpu(no_headlines, resp, rule)
+            raise SubscribeError(f"{url}: {why if asked or rule else why + ', and no feed advertised'}")
+        title = await self._cpu(page_title, resp)
+        first = RefreshResult(title=title or None, etag=resp.etag, last_modified=resp.last_modified)
+        source, new = await self._db(
+            self.store.subscribe, url, stories, first, kind="scrape", title=title, full_text=full_text
+        )
+        how = "as asked" if asked else "(the page advertises no feed)"
+        name = f"“{title}”" if title else "the page"
+        return Subscribed(source, f"scraping the headlines of {name} {how} ({plural(new, 'story')})", new)
+
+
+class WrongKindError(Exception):
+    """A URL that serves something else than was asked for (a feed where a story's page was wanted)."""
+
+
+def page_title(resp: Response) -> str:
+    """A listing page's name for its source: its <title>, else its og:site_name ("" without either)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from newsreader.extract import decode_html
+
+    tree = LexborHTMLParser(decode_html(resp.content, resp.content_type))
+    node = tree.css_first("head title") or tree.css_first("title")
+    title = safe.line(node.text()) if node is not None else ""
+    if not title:
+        site = tree.css_first('meta[property="og:site_name"]')
+        title = safe.line(site.attributes.get("content") or "") if site is not None else ""
+    return title[:200]
+
+
+def _looks_like_a_story(html: bytes, content_type: str) -> bool:
+    """A story's own page rather than a listing: it says so (og:type article) or holds one <article>."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from newsreader.extract import decode_html
+
+    tree = LexborHTMLParser(decode_html(html, content_type))
+    kind = tree.css_first('meta[property="og:type"]')
+    if kind is not None and (kind.attributes.get("content") or "").strip().lower() == "article":
+        return True
+    return len(tree.css("article")) == 1
 
 
 async def headlines_of(fetcher: Fetcher, url: str, config: Config, scrape: bool = False) -> list[Story]:
     """The headlines the reader would show for a URL, fetched once without subscribing.
 
-    A page is scraped; scrape=True asks for the page (as `add --scrape`) and refuses what is not one.
+    A page is scraped; scrape=True asks for the page (as `add --scrape`) and refuses what is not one. A page that
+    gives no headlines is a ScrapeError that says why (a story's page, a site rule matching nothing).
     """
     resp = await fetcher.get(url, accept=ACCEPT_PAGE if scrape else "*/*")
     kind = sniff(resp.content, resp.content_type)
@@ -477,14 +555,30 @@ async def headlines_of(fetcher: Fetcher, url: str, config: Config, scrape: bool 
         raise ScrapeError(f"asked to scrape a page, but the server sent {what}")
     if kind == "html":
         rule = rule_for(url, config.scrape)
-        return await loop.run_in_executor(None, scrape_headlines, resp.content, resp.url, rule, resp.content_type)
+        stories = await loop.run_in_executor(None, scrape_headlines, resp.content, resp.url, rule, resp.content_type)
+        if not stories:
+            raise ScrapeError(await loop.run_in_executor(None, no_headlines, resp, rule))
+        return stories
     parsed = await loop.run_in_executor(None, parse_feed, resp.content, resp.url, resp.content_type)
+    if not parsed.stories:
+        raise FeedError("the feed holds no stories")
     return parsed.stories
 
 
-async def article_of(fetcher: Fetcher, url: str) -> Article:
-    """One page fetched and extracted, without storing it."""
+def no_headlines(resp: Response, rule: ScrapeRule | None) -> str:
+    """Why scraping a page found nothing, as well as can be told."""
+    if rule is not None:
+        return f"the [[scrape]] rule for {rule.match!r} found no headlines on the page (item = {rule.item!r})"
+    if _looks_like_a_story(resp.content, resp.content_type):
+        return "found no headlines: this looks like a story's own page (`newsreader article URL` reads it)"
+    return "found no headlines on the page"
+
+
+async def article_of(fetcher: Fetcher, url: str, *, pages_only: bool = False) -> Article:
+    """One page fetched and extracted, without storing it. pages_only: a feed is refused (WrongKindError)."""
     resp = await fetcher.get(url, accept=ACCEPT_PAGE)
+    if pages_only and sniff(resp.content, resp.content_type) in ("feed", "json") and is_feed(resp.content):
+        raise WrongKindError("it is a feed, not a story's page (`newsreader headlines URL` lists its stories)")
     return await asyncio.get_running_loop().run_in_executor(
         None, extract_article, resp.content, resp.url, resp.content_type
     )

@@ -16,6 +16,7 @@ from newsreader import safe
 from newsreader.extract import html_to_markdown
 from newsreader.links import links_in
 from newsreader.model import Article, Related, Story, local_time
+from newsreader.store import ARTICLE_MAX_TRIES, ARTICLE_RETRY_SECONDS
 
 WORDS_PER_MINUTE = 230
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
@@ -82,9 +83,10 @@ def present(story: Story) -> Presented:
         body = html_to_markdown(safe.block(story.content or story.summary), story.url)
     note = ""
     if article is None and story.article_error:
+        shown = "showing the feed's text" if body.strip() else "the feed gives no text of it either"
         note = (
-            f"The full story could not be fetched ({story.article_error}); "
-            "showing the feed's text. It is retried on refresh."
+            f"The full story could not be fetched ({story.article_error}); {shown}. A refresh tries again once"
+            f" {ARTICLE_RETRY_SECONDS // 60} minutes have passed, up to {ARTICLE_MAX_TRIES} tries in all."
         )
     authors = (article.authors if article and article.authors else story.authors) or []
     return Presented(

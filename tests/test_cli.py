@@ -162,8 +162,8 @@ def test_import_opml_and_url_lists(site: SiteServer, tmp_path: Path, capsys: pyt
     )
     listing = tmp_path / "urls.txt"
     listing.write_text(f"# mine\n{site.url('rss.xml')}\nhttp://127.0.0.1:9/other.xml\n", encoding="utf-8")
-    assert run(capsys, "import", str(opml))[1] == "imported 1 new sources (0 already there)\n"
-    assert run(capsys, "import", str(listing))[1] == "imported 1 new sources (1 already there)\n"
+    assert run(capsys, "import", str(opml))[1] == "imported 1 new source\n"
+    assert run(capsys, "import", str(listing))[1] == "imported 1 new source (1 already subscribed)\n"
     assert sorted(s["url"] for s in run_json(capsys, "sources")) == sorted(
         [site.url("rss.xml"), "http://127.0.0.1:9/other.xml"]
     )
@@ -299,3 +299,15 @@ async def test_one_date_format_in_the_tui_show_save_and_article(
         byline = next(line for line in text.splitlines() if line.startswith("By "))
         assert shown in byline, byline
     assert "Tags: Kazakhstan, Russia, Diplomacy" in tui_header and "Tags: Kazakhstan, Russia, Diplomacy" in show
+
+
+def test_no_full_text_holds_for_a_page_that_advertises_a_feed(
+    site: SiteServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "add", "--no-full-text", site.url("index.html"))  # the page names rss.xml
+    assert code == 0, err
+    (source,) = run_json(capsys, "sources")
+    assert source["kind"] == "feed" and source["url"] == site.url("rss.xml")
+    (outcome,) = run_json(capsys, "refresh")
+    assert outcome["articles"] == 0 and outcome["article_errors"] == 0 and outcome["articles_waiting"] == 0
+    assert all(s["article"] is None for s in run_json(capsys, "list"))

@@ -80,10 +80,10 @@ def test_unsendable_validators_are_neither_sent_nor_returned() -> None:
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("file:///etc/passwd", "refused to fetch a file: URL (only http and https)"),
-        ("javascript:alert(1)", "refused to fetch a javascript: URL (only http and https)"),
-        ("ftp://x.test/", "refused to fetch a ftp: URL (only http and https)"),
-        ("/relative", "refused to fetch a relative: URL (only http and https)"),
+        ("file:///etc/passwd", "refused to fetch a URL whose scheme is file (only http and https)"),
+        ("javascript:alert(1)", "refused to fetch a URL whose scheme is javascript (only http and https)"),
+        ("ftp://x.test/", "refused to fetch a URL whose scheme is ftp (only http and https)"),
+        ("/relative", "refused to fetch a URL with no scheme (only http and https)"),
     ],
 )
 def test_only_http_and_https(url: str, message: str) -> None:

@@ -37,7 +37,7 @@ EXPECTED: dict[str, tuple[str, int, str]] = {
     "/br.xml": ("error", 0, "the server used an encoding we did not ask for (br)"),
     "/loop-a.xml": ("error", 0, "redirect loop"),
     "/chain": ("error", 0, "too many redirects (more than 5)"),
-    "/to-file.xml": ("error", 0, "refused a redirect to a file: URL (only http and https)"),
+    "/to-file.xml": ("error", 0, "refused a redirect to a URL whose scheme is file (only http and https)"),
     "/to-javascript.xml": ("error", 0, "refused a redirect to something that is not an http(s) URL"),
     "/reset.xml": ("error", 0, "the connection failed mid-response"),
     "/short.xml": ("error", 0, "the server broke the connection (peer closed connection without sending complete"),

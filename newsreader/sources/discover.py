@@ -62,6 +62,14 @@ def _first_element(head: bytes) -> bytes:
         return head[start + 1 : end]
 
 
+def is_feed(data: bytes) -> bool:
+    """Whether the bytes are recognisably a feed: an RSS, Atom or RDF root element, or a JSON Feed's version."""
+    head = data[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n\f").lower()
+    if head.startswith(b"{"):
+        return b"jsonfeed.org/version" in head
+    return head.startswith(b"<") and _first_element(head) in FEED_ROOTS
+
+
 def sniff(data: bytes, content_type: str | None = None) -> str:
     """ "feed", "html", "json" or "empty": by what the bytes begin with, then by the Content-Type.
 

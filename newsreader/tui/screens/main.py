@@ -29,7 +29,7 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from newsreader import safe
-from newsreader.config import downloads_dir
+from newsreader.config import save_dir
 from newsreader.model import Source, Story
 from newsreader.store import Store, StoreError
 from newsreader.tui import commands
@@ -570,7 +570,7 @@ class MainScreen(Screen[None]):
         from newsreader.render import save_story
 
         try:
-            path = save_story(story, downloads_dir())
+            path = save_story(story, save_dir(self.reader.config))
         except OSError as exc:
             log.warning("could not save %s", story.url, exc_info=exc)
             self.post_message(StatusChanged(f"Could not save: {exc.strerror or exc}"))

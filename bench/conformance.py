@@ -1,0 +1,202 @@
+"""The reader's feed parsing held against feedparser 6 on feedparser's own test corpus.
+
+`python -m bench.feeds conformance [-v]`. For every entry-level file of `../shared/eval/feedparser-tests/tests`
+(its `Expect:` mentions entries) whose `Expect:` passes on feedparser 6, each entry is turned into a Story
+twice: by `entry_to_story` from feedparser's own reading (the reference) and by the reader's `parse_feed`.
+Title, link, byline, published and updated (as instants) and the body (summary and content: the text a person
+reads, plus the URLs of its links and images) must agree, except for files listed in ALLOWED with a reason.
+The reader's own tests carry fixtures of their own; this corpus is reference data and is never copied.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("NEWSREADER_FEEDPARSER_TESTS", ROOT.parent / "shared" / "eval" / "feedparser-tests"))
+DIRS = ("wellformed", "illformed", "encoding", "entities", "json")
+_DESC = re.compile(r"Description:\s*(.*?)\s*Expect:\s*(.*)\s*-->", re.S)
+_HEADER = re.compile(r"^Header:\s+([^:]+):(.*)$", re.M)
+_SPACE = re.compile(r"\s+")
+
+# Differences that are the reader being knowingly better than feedparser 6, by file, each with its reason.
+ALLOWED: dict[str, str] = {}
+
+
+@dataclass(slots=True)
+class Case:
+    path: str  # relative to CORPUS/tests
+    data: bytes
+    expect: str
+    url: str
+    content_type: str
+    headers: dict[str, str]
+
+
+def corpus_files() -> list[Path]:
+    tests = CORPUS / "tests"
+    return sorted(p for d in DIRS for p in (tests / d).rglob("*") if p.suffix in (".xml", ".json") and p.is_file())
+
+
+def _text_of(data: bytes) -> str:
+    """The file as text, to read its header comment (as feedparser's test helpers do)."""
+    for bom, codec in ((b"\x00\x00\xfe\xff", "utf-32be"), (b"\xff\xfe\x00\x00", "utf-32le")):
+        if data.startswith(bom):
+            return data.decode(codec, "ignore")
+    for start, codec in ((b"\x00\x00\x00<", "utf-32be"), (b"<\x00\x00\x00", "utf-32le")):
+        if data.startswith(start):
+            return data.decode(codec, "ignore")
+    for start, codec in ((b"\x00<\x00?", "utf-16be"), (b"<\x00?\x00", "utf-16le")):
+        if data.startswith(start):
+            return data.decode(codec, "ignore")
+    if data[:2] in (b"\xfe\xff", b"\xff\xfe") and data[2:4] != b"\x00\x00":
+        return data.decode("utf-16", "ignore")
+    return data.decode("utf-8", "ignore")
+
+
+def read_case(path: Path) -> Case:
+    data = path.read_bytes()
+    text = _text_of(data)
+    rel = path.relative_to(CORPUS / "tests").as_posix()
+    found = _DESC.search(text)
+    expect = found.group(2).strip() if found else ""
+    headers = {k.strip().lower(): v.strip() for k, v in _HEADER.findall(text)} if "http" in rel or "base" in rel else {}
+    url = f"http://127.0.0.1:8097/tests/{rel}"
+    # Files meant to arrive by HTTP default to text/xml as in feedparser's tests; the others to application/xml,
+    # which leaves the encoding to the document (BOM, XML declaration), as a local file has it.
+    content_type = headers.get("content-type", "text/xml" if "http" in rel else "application/xml")
+    # A Content-Location header is where the document says it is: the reader is handed it as the fetched URL.
+    url = headers.get("content-location", url)
+    return Case(rel, data, expect, url, content_type, headers)
+
+
+def feedparser_result(case: Case) -> Any:
+    import feedparser
+
+    headers = {"content-location": case.url, **case.headers}
+    if case.content_type:
+        headers["content-type"] = case.content_type
+    return feedparser.parse(
+        io.BytesIO(case.data), response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+    )
+
+
+def expect_passes(case: Case, result: Any) -> bool:
+    try:
+        return bool(eval(case.expect, {"datetime": datetime}, result))  # noqa: S307 - the corpus' own expectations
+    except Exception:  # noqa: BLE001 - an expectation that cannot even be evaluated does not pass
+        return False
+
+
+def body(markup: str) -> tuple[str, tuple[str, ...]]:
+    """What a person reads of a summary or content: its text, and the URLs it links to or shows."""
+    if not markup.strip():
+        return "", ()
+    if "<" not in markup:
+        return " ".join(markup.split()), ()
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return " ".join(markup.split()), ()
+    for bad in root.xpath("//script|//style"):
+        bad.drop_tree()
+    urls = tuple(
+        (node.get("href") or node.get("src") or "").strip() for node in root.iter("a", "img") if node.get("href") or node.get("src")
+    )
+    return " ".join(root.text_content().split()), urls
+
+
+def fields(story: Any) -> dict[str, Any]:
+    return {
+        # A headline is read as text: "&amp;", "&#38;" and "&" are the same headline, markup is not read.
+        "title": body(story.title)[0],
+        "link": story.url,
+        "byline": ", ".join(story.authors),
+        "published": story.published.timestamp() if story.published else None,
+        "updated": story.updated.timestamp() if story.updated else None,
+        "summary": body(story.summary),
+        "content": body(story.content),
+    }
+
+
+@dataclass(slots=True)
+class Outcome:
+    files: int = 0  # entry-level files whose Expect passes on feedparser 6
+    differing: int = 0
+    no_story: int = 0
+    allowed: int = 0
+
+
+def compare(case: Case, now: datetime.datetime) -> list[str] | None:
+    """The differences of one file ([] when none), or None when the file is not an entry-level passing one."""
+    from newsreader.sources.feed import FeedError, entry_to_story, parse_feed
+
+    if "entries" not in case.expect:
+        return None
+    ref = feedparser_result(case)
+    if not expect_passes(case, ref) or not ref.get("entries"):
+        return None
+    want = [fields(entry_to_story(e, case.url, now)) for e in ref["entries"]]
+    try:
+        got = [fields(s) for s in parse_feed(case.data, case.url, case.content_type).stories]
+    except FeedError as exc:
+        return [f"no story at all ({exc})"]
+    if not got:
+        return ["no story at all"]
+    diffs = []
+    if len(got) != len(want):
+        diffs.append(f"{len(got)} stories, feedparser {len(want)}")
+    for i, (g, w) in enumerate(zip(got, want, strict=False)):
+        for key, value in w.items():
+            if g[key] != value:
+                diffs.append(f"entry {i} {key}: reader {g[key]!r} feedparser {value!r}")
+    return diffs
+
+
+def run(verbose: bool = False) -> tuple[Outcome, dict[str, list[str]]]:
+    from newsreader.sources import feed
+
+    now = datetime.datetime.now(datetime.UTC)
+    out = Outcome()
+    failures: dict[str, list[str]] = {}
+    for path in corpus_files():
+        case = read_case(path)
+        diffs = compare(case, now)
+        if diffs is None:
+            continue
+        out.files += 1
+        if not diffs:
+            continue
+        out.differing += 1
+        out.no_story += diffs[0].startswith("no story")
+        if case.path in ALLOWED:
+            out.allowed += 1
+            continue
+        failures[case.path] = diffs
+        if verbose:
+            print(f"{case.path}:", *(f"  {d[:300]}" for d in diffs), sep="\n")
+    del feed
+    return out, failures
+
+
+def main(verbose: bool = False) -> int:
+    if not CORPUS.is_dir():
+        print(f"{CORPUS} is absent: nothing to compare", file=sys.stderr)
+        return 2
+    out, failures = run(verbose)
+    print(
+        f"{out.files} entry-level files pass their Expect on feedparser 6; the reader differs on {out.differing} "
+        f"({out.no_story} with no story at all), {out.allowed} of them allowed as deliberate improvements; "
+        f"{len(failures)} unexplained"
+    )
+    return 1 if failures else 0

@@ -137,6 +137,16 @@ class Outcome:
     allowed: int = 0
 
 
+def _reference(entry: Any, url: str, now: datetime.datetime) -> Any:
+    """The Story the reader makes of feedparser's entry, with feedparser's own dates (not the reader's parser)."""
+    from newsreader.sources.feed import _date, entry_to_story
+
+    story = entry_to_story(entry, url, now)
+    story.published = _date(entry.get("published_parsed"), now)
+    story.updated = _date(entry.get("updated_parsed"), now)
+    return story
+
+
 def compare(case: Case, now: datetime.datetime) -> list[str] | None:
     """The differences of one file ([] when none), or None when the file is not an entry-level passing one."""
     from newsreader.sources.feed import FeedError, entry_to_story, parse_feed
@@ -146,7 +156,7 @@ def compare(case: Case, now: datetime.datetime) -> list[str] | None:
     ref = feedparser_result(case)
     if not expect_passes(case, ref) or not ref.get("entries"):
         return None
-    want = [fields(entry_to_story(e, case.url, now)) for e in ref["entries"]]
+    want = [fields(_reference(e, case.url, now)) for e in ref["entries"]]
     try:
         got = [fields(s) for s in parse_feed(case.data, case.url, case.content_type).stories]
     except FeedError as exc:
@@ -200,3 +210,54 @@ def main(verbose: bool = False) -> int:
         f"{len(failures)} unexplained"
     )
     return 1 if failures else 0
+
+
+def date_cases() -> list[tuple[str, tuple[int, ...] | None]]:
+    """feedparser's own date test strings with the instants they mean (tests/test_date_parsers.py, read as data)."""
+    import ast
+
+    tree = ast.parse((CORPUS / "tests" / "test_date_parsers.py").read_text(encoding="utf-8"))
+    cases = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Tuple) and len(node.elts) == 3 and isinstance(node.elts[0], ast.Name):
+            if node.elts[0].id.startswith("_parse_date"):
+                try:
+                    text, want = ast.literal_eval(node.elts[1]), ast.literal_eval(node.elts[2])
+                except ValueError:
+                    continue
+                if isinstance(text, str) and text:  # the empty strings test the parsers, not dates
+                    cases.append((text, tuple(want) if want else None))
+    return cases
+
+
+def _dated_feeds(text: str) -> dict[str, bytes]:
+    from xml.sax.saxutils import escape
+
+    value = escape(text)
+    rss = f'<rss version="2.0"><channel><title>t</title><item><title>x</title><link>http://e.example/1</link><pubDate>{value}</pubDate></item></channel></rss>'
+    atom = f'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>x</title><id>urn:x</id><link href="http://e.example/1"/><published>{value}</published><updated>{value}</updated></entry></feed>'
+    return {"rss pubDate": rss.encode(), "atom published": atom.encode()}
+
+
+def dates(verbose: bool = False) -> dict[str, int]:
+    """How many of feedparser's date strings the reader reads as the instant they mean, per place in a feed."""
+    import calendar
+
+    from newsreader.sources.feed import FeedError, parse_feed
+
+    cases = date_cases()
+    right = dict.fromkeys(_dated_feeds(""), 0)
+    for text, want in cases:
+        expected = None if want is None else calendar.timegm(want)
+        for place, doc in _dated_feeds(text).items():
+            try:
+                story = parse_feed(doc, "http://e.example/feed", "application/xml").stories[0]
+                got = story.published.timestamp() if story.published else None
+            except (FeedError, IndexError):
+                got = None
+            if got == expected:
+                right[place] += 1
+            elif verbose:
+                print(f"date {place} {text!r}: reader {got} want {expected}")
+    print(f"dates: of {len(cases)} date strings, right: " + ", ".join(f"{k} {v}" for k, v in right.items()))
+    return right

@@ -11,6 +11,7 @@ The reader's own tests carry fixtures of their own; this corpus is reference dat
 from __future__ import annotations
 
 import datetime
+import html
 import io
 import os
 import re
@@ -24,10 +25,17 @@ CORPUS = Path(os.environ.get("NEWSREADER_FEEDPARSER_TESTS", ROOT.parent / "share
 DIRS = ("wellformed", "illformed", "encoding", "entities", "json")
 _DESC = re.compile(r"Description:\s*(.*?)\s*Expect:\s*(.*)\s*-->", re.S)
 _HEADER = re.compile(r"^Header:\s+([^:]+):(.*)$", re.M)
-_SPACE = re.compile(r"\s+")
+_SELF_CLOSING = re.compile(r"\s*/>")
 
 # Differences that are the reader being knowingly better than feedparser 6, by file, each with its reason.
-ALLOWED: dict[str, str] = {}
+ALLOWED: dict[str, str] = {
+    "encoding/bozo_linenoise.xml": "one invalid byte in a UTF-8 document: the reader replaces that byte and keeps "
+    "the text; feedparser re-reads the whole document as windows-1252 (mojibake)",
+    "wellformed/rss/entity_in_doctype.xml": "a DOCTYPE declaring entities is refused before any parser sees it "
+    "(billion laughs, XXE): a deliberate safety rule with a clear message",
+    "wellformed/sanitize/item_content_encoded_script_nested_cdata.xml": "hostile nested CDATA: both drop the script; "
+    "feedparser-rs reads '<![CDATA[' in HTML as a bogus comment (as browsers do) and leaves ']]>'",
+}
 
 
 @dataclass(slots=True)
@@ -100,7 +108,7 @@ def body(markup: str) -> tuple[str, tuple[str, ...]]:
     if not markup.strip():
         return "", ()
     if "<" not in markup:
-        return " ".join(markup.split()), ()
+        return " ".join(html.unescape(markup).split()), ()
     import lxml.html
     from lxml import etree
 
@@ -118,8 +126,8 @@ def body(markup: str) -> tuple[str, tuple[str, ...]]:
 
 def fields(story: Any) -> dict[str, Any]:
     return {
-        # A headline is read as text: "&amp;", "&#38;" and "&" are the same headline, markup is not read.
-        "title": body(story.title)[0],
+        # A headline is read as text: "&amp;", "&#38;" and "&" are the same headline; "<img/>" is "<img>".
+        "title": _SELF_CLOSING.sub(">", " ".join(html.unescape(story.title).split())),
         "link": story.url,
         "byline": ", ".join(story.authors),
         "published": story.published.timestamp() if story.published else None,

@@ -156,8 +156,28 @@ _ESCAPED_AMP = re.compile(r"&amp;(?!#?\w+;)")
 _RELATIVE_REF = re.compile(r"""(?P<attr>\b(?:href|src)=)(?P<q>["'])(?!https?:|mailto:|data:|#)(?P<url>[^"'<>]*)(?P=q)""", re.I)
 
 
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def repair_c1(value: str) -> str:
+    """Text with C1 control characters, which no feed means: UTF-8 read as Latin-1 ("â\x80¦" -> "…") decoded
+    again, else windows-1252's characters at those code points ("&#146;" -> "’"), as feedparser does."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return _C1.sub(lambda m: m[0].encode("latin-1").decode("cp1252", "replace"), value)
+
+
+_RS_REL = ' rel="nofollow noopener noreferrer"'  # feedparser-rs's sanitiser adds it to every <a>
+
+
 def _fast_text(value: str, base_url: str) -> str:
     """A summary or content of feedparser-rs made what feedparser gives: "&" unescaped, relative links resolved."""
+    if _RS_REL in value:
+        value = value.replace(_RS_REL, "")
+    if not value.isascii() and _C1.search(value):
+        value = repair_c1(value)
     if "&amp;" in value:
         value = _ESCAPED_AMP.sub("&", value)
     if base_url and ("href=" in value or "src=" in value):
@@ -210,6 +230,10 @@ def entry_to_story(
     title = " ".join(_str(entry.get("title")).split())
     if escaped_titles:
         title = html.unescape(title)  # feedparser-rs leaves "&amp;" in titles where feedparser gives "&"
+    if fast and not title.isascii() and _C1.search(title):
+        title = repair_c1(title)
+    if fast and _RS_REL in title:
+        title = title.replace(_RS_REL, "")
     published = _when(entry, "published", now, fast)
     updated = _when(entry, "updated", now, fast)
     if not title:
@@ -257,6 +281,11 @@ def _parse_fast(data: bytes, accept_bozo: bool = False) -> tuple[Any, list[str]]
         if raw is None or len(raw) != len(parsed.entries):
             return None
         links = raw
+    elif parsed.version.startswith("atom") and any(not entry.get("link") for entry in parsed.entries):
+        # An Atom <link> with the URL as its text (no href): feedparser reads it, feedparser-rs does not.
+        raw = _entry_links(data)
+        if raw is not None and len(raw) == len(parsed.entries):
+            links = raw
     return parsed, links
 
 
@@ -437,7 +466,13 @@ _KNOWN_PREFIXES = {b"atom", b"atom10", b"media", b"itunes", b"rdf", b"dc", b"con
 _SCREEN_RES = (
     (re.compile(rb"""\bmode\s*=\s*["']base64"""), "base64 content"),
     (re.compile(rb"<(?:[\w.-]+:)?(?:body|fullitem)[\s>/]"), "<body>, <xhtml:body> or <fullitem> bodies"),
+    # Atom text constructs of another media type are base64 (RFC 4287 3.1.1.3/4.1.3.3); feedparser decodes them.
+    (
+        re.compile(rb"""<(?:atom:)?(?:content|summary|title)\s[^>]*?\btype\s*=\s*["'](?!(?:text|html|xhtml)["']|text/|[^"']*xml["'])"""),
+        "base64 (a non-text type) in Atom content",
+    ),
 )
+_NESTED_CATEGORY = re.compile(rb"<category\b[^>/]*>[^<]*<(?![/!])")
 _PREFIXED_ROOT = re.compile(rb"<([\w.-]+):(?:rss|feed|rdf|channel)[\s>]", re.I)
 _PREFIXED_FIELD = re.compile(rb"<([\w.-]+):(?:description|title|link|summary|author|creator)[\s>]")
 
@@ -450,6 +485,10 @@ def fast_path_doubt(doc: bytes) -> str:
     for pattern, why in _SCREEN_RES:
         if pattern.search(doc):
             return why
+    if b"<category" in doc and _NESTED_CATEGORY.search(doc):
+        return "elements inside a <category> (feedparser-rs takes their <link> for the item's)"
+    if b"<summary" in doc and b"<rss" in doc[:4096]:
+        return "RSS carrying <summary> (feedparser makes it the content)"
     m = _PREFIXED_ROOT.search(doc, 0, 4096)
     if m and m.group(1).lower() != b"rdf":
         return "a prefixed root element"
@@ -493,6 +532,11 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
     if parsed is None:
         fast = _parse_fast(doc)
         parsed, links = fast if fast is not None else (None, [])
+    if fast is not None and not fast[0].entries and len(doc) <= LOOSE_MAX_BYTES:
+        # feedparser-rs found no entries: feedparser may (an Atom feed of <item>s), else keep what the fast one read
+        careful = _careful(doc, url, content_type)
+        if careful is not None and careful.get("entries") and not careful.get("bozo"):
+            parsed, fast, links = careful, None, []
     if parsed is None and len(doc) <= LOOSE_MAX_BYTES:
         parsed = _careful(doc, url, content_type)
         if parsed is not None and parsed.get("bozo"):
@@ -521,6 +565,11 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         stories = [
             entry_to_story(e, url, now, escaped_titles=True, link=link) for e, link in zip(entries, links, strict=True)
         ]
+        if b"dc:date" in doc and not (b"pubDate" in doc or b"published>" in doc or b"issued>" in doc):
+            # feedparser-rs makes dc:date the published date too; feedparser (and the spec's sense) only updated
+            for story, entry in zip(stories, entries, strict=True):
+                if entry.get("dc_date") and story.updated:
+                    story.published = None
     else:
         stories = [entry_to_story(e, url, now) for e in entries]
     warning = ""

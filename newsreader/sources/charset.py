@@ -23,6 +23,7 @@ _DECLARATION = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-
 _XML_DECL = re.compile(r"""^<\?xml[^>]*\?>""")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]{1,40})""", re.I)
 _UTF8 = "utf-8"
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def codec(name: str | None) -> str | None:
@@ -70,15 +71,20 @@ def xml_as_utf8(data: bytes, content_type: str = "") -> tuple[bytes, str]:
     else:
         wide = next((name for start, name in _WIDE if data.startswith(start)), None)
         order, body = [n for n in (wide, outside, own, _UTF8, "cp1252") if n], data
-    if bom is None and order[0] == _UTF8 and own in (None, _UTF8):
-        return data, _UTF8  # what every parser assumes already; invalid bytes are their problem, as before
+    as_declared = bom is None and own in (None, _UTF8)
     for name in dict.fromkeys(order):
         try:
             text = body.decode(name)
-        except (UnicodeDecodeError, LookupError):
+        except UnicodeDecodeError:
+            if name != _UTF8 or not _UTF8_SEQUENCE.search(body):
+                continue
+            # UTF-8 with a few bad bytes (it has real multi-byte sequences): those bytes are replaced, the text kept,
+            # rather than the whole document read as windows-1252.
+            text = body.decode(name, "replace")
+        except LookupError:
             continue
-        if name == _UTF8 and bom is None and own in (None, _UTF8):
-            return data, name
+        if name == _UTF8 and as_declared and "\ufffd" not in text:
+            return data, name  # the common case: no copy
         text = _XML_DECL.sub("", text.lstrip("\ufeff \t\r\n"), count=1)
         return b'<?xml version="1.0" encoding="utf-8"?>' + text.encode("utf-8", "replace"), name
     return data, _UTF8

@@ -153,7 +153,7 @@ def parse_date(text: str) -> datetime | None:
         # ISO-shaped but not ISO: "2013-01-27-01", "2013-xx-27", "…T09:xx:00Z". The odd valid ones
         # ("2003-012-31T…", ordinal dates) are feedparser's; it reads the invalid ones as something else.
         return _feedparser_date(text) if re.fullmatch(r"\d{4}-\d{3}(?:-\d{2})?(?:T[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?", text) else None
-    m = _RFC822.fullmatch(text.replace(",", ", ") if ",\S" in text else text) or _RFC822.fullmatch(text)
+    m = _RFC822.fullmatch(text.replace(",", ", ") if "," in text else text)  # "Fri,24 Nov 2023 …" too
     if m:
         return _named(m, m["y"])
     m = _MONTH_FIRST.fullmatch(text)

@@ -281,7 +281,7 @@ def _parse_fast(data: bytes, accept_bozo: bool = False) -> tuple[Any, list[str]]
         if raw is None or len(raw) != len(parsed.entries):
             return None
         links = raw
-    elif parsed.version.startswith("atom") and any(not entry.get("link") for entry in parsed.entries):
+    elif parsed.version.startswith("atom") and any(not entry.get("links") for entry in parsed.entries):
         # An Atom <link> with the URL as its text (no href): feedparser reads it, feedparser-rs does not.
         raw = _entry_links(data)
         if raw is not None and len(raw) == len(parsed.entries):

@@ -454,48 +454,99 @@ def _feedparser(data: bytes, url: str, content_type: str) -> Any:
 
 
 # Shapes feedparser-rs reads differently from feedparser (measured on feedparser's corpus: bench.feeds conformance),
-# rare in real feeds; a document showing one is read by feedparser when it is small enough (LOOSE_MAX_BYTES).
-_SCREEN_BYTES = (
-    (b"purl.org/atom/ns#", "Atom 0.3 (escaped and base64 modes, its own date elements)"),
-    (b"xml:base", "xml:base (relative links resolved against it)"),
-    (b"w3.org/1998/Math/MathML", "MathML in XHTML content"),
-    (b"w3.org/2000/svg", "SVG in XHTML content"),
-    (b"purl.org/dc/terms", "Dublin Core terms (dcterms:issued, dcterms:modified)"),
+# rare in real feeds. They are told mostly from what feedparser-rs itself reports (version, namespaces, content
+# types), so an ordinary feed costs a few substring searches; a document showing one is read by feedparser instead
+# when it is small enough (LOOSE_MAX_BYTES).
+_ATOM03 = "atom03"
+_DC = "http://purl.org/dc/elements/1.1/"
+_DCTERMS = "http://purl.org/dc/terms/"
+_XHTML = "http://www.w3.org/1999/xhtml"
+_FOREIGN = ("http://www.w3.org/1998/Math/MathML", "http://www.w3.org/2000/svg")
+# Namespaces whose elements feedparser-rs reads for what they are. An element of any other one that is named like a
+# core element ("szf:description", "r:title" under a prefixed root) it may take for the core one.
+_KNOWN_NAMESPACES = (
+    "http://www.w3.org/2005/Atom",
+    "http://search.yahoo.com/mrss",
+    "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://purl.org/rss/1.0/",
+    "http://purl.org/rss/1.0/modules/",
+    "http://www.google.com/schemas/play-podcasts/1.0",
+    "https://podcastindex.org/namespace/1.0",
+    "http://wellformedweb.org/CommentAPI/",
+    "http://www.w3.org/XML/1998/namespace",
+    "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "http://www.georss.org/georss",
 )
-_KNOWN_PREFIXES = {b"atom", b"atom10", b"media", b"itunes", b"rdf", b"dc", b"content", b"googleplay", b"podcast", b"a"}
-_SCREEN_RES = (
-    (re.compile(rb"""\bmode\s*=\s*["']base64"""), "base64 content"),
-    (re.compile(rb"<(?:[\w.-]+:)?(?:body|fullitem)[\s>/]"), "<body>, <xhtml:body> or <fullitem> bodies"),
-    # Atom text constructs of another media type are base64 (RFC 4287 3.1.1.3/4.1.3.3); feedparser decodes them.
-    (
-        re.compile(rb"""<(?:atom:)?(?:content|summary|title)\s[^>]*?\btype\s*=\s*["'](?!(?:text|html|xhtml)["']|text/|[^"']*xml["'])"""),
-        "base64 (a non-text type) in Atom content",
-    ),
-)
+_CORE_NAMES = (b"description", b"title", b"link", b"summary", b"author", b"creator")
+_BASE64ISH = re.compile(r"\s*[A-Za-z0-9+/]{8,}={0,2}(?:\s+[A-Za-z0-9+/]{4,}={0,2})*\s*")
+_OTHER_TYPE = re.compile(rb"""type\s*=\s*["'](?!(?:text|html|xhtml)["']|text/|[^"']*xml["'])""")
+_TEXT_CONSTRUCTS = (b"content", b"summary", b"title", b"atom:content", b"atom:summary", b"atom:title")
+_BODY = re.compile(rb"<(?:[\w.-]+:)?body[\s>]")
 _NESTED_CATEGORY = re.compile(rb"<category\b[^>/]*>[^<]*<(?![/!])")
 _PREFIXED_ROOT = re.compile(rb"<([\w.-]+):(?:rss|feed|rdf|channel)[\s>]", re.I)
-_PREFIXED_FIELD = re.compile(rb"<([\w.-]+):(?:description|title|link|summary|author|creator)[\s>]")
 
 
-def fast_path_doubt(doc: bytes) -> str:
-    """Why this document should be read by feedparser rather than feedparser-rs ("" when there is no reason)."""
-    for needle, why in _SCREEN_BYTES:
-        if needle in doc:
-            return why
-    for pattern, why in _SCREEN_RES:
-        if pattern.search(doc):
-            return why
-    if b"<category" in doc and _NESTED_CATEGORY.search(doc):
-        return "elements inside a <category> (feedparser-rs takes their <link> for the item's)"
-    if b"<summary" in doc and b"<rss" in doc[:4096]:
-        return "RSS carrying <summary> (feedparser makes it the content)"
-    m = _PREFIXED_ROOT.search(doc, 0, 4096)
+def fast_path_doubt(doc: bytes, parsed: Any = None) -> str:
+    """Why feedparser should read this document rather than feedparser-rs ("" when there is no reason).
+
+    `parsed` is feedparser-rs's reading of `doc` (parsed here when not given)."""
+    if parsed is None:
+        try:
+            parsed = feedparser_rs.parse(doc)
+        except Exception:  # noqa: BLE001 - it cannot read it at all: that is a reason
+            return "feedparser-rs cannot read it"
+    version = parsed.version or ""
+    if version == _ATOM03:
+        return "Atom 0.3 (escaped and base64 modes, its own date elements)"
+    if b"xml:base" in doc:
+        return "xml:base (relative links resolve against it)"
+    head = doc[:4096]
+    m = _PREFIXED_ROOT.search(head)
     if m and m.group(1).lower() != b"rdf":
         return "a prefixed root element"
-    for m in _PREFIXED_FIELD.finditer(doc):
-        prefix = m.group(1)
-        if prefix not in _KNOWN_PREFIXES or (prefix == b"dc" and doc.startswith(b"author", m.end(1) + 1)):
-            return f"an extension element <{prefix.decode('ascii', 'replace')}:…> feedparser-rs may take for a core one"
+    entries = parsed.entries
+    for prefix, uri in (parsed.namespaces or {}).items():
+        if uri.startswith(_KNOWN_NAMESPACES):
+            continue
+        tag = b"<" + prefix.encode("ascii", "replace") + (b":" if prefix else b"")
+        if uri == _DC:
+            if not all(e.get("author") for e in entries) and tag + b"author" in doc:
+                return "dc:author (feedparser-rs does not read it)"
+        elif uri == _DCTERMS:
+            if any(tag + name in doc for name in (b"issued", b"modified", b"created")):
+                return "dcterms dates (feedparser-rs does not read them)"
+        elif uri == _XHTML:
+            if not version.startswith("atom") and tag + b"body" in doc:
+                return "an XHTML <body> as the item's body"
+        elif uri.startswith(_FOREIGN):
+            return "MathML or SVG in content"
+        elif prefix and any(tag + name in doc for name in _CORE_NAMES):
+            return f"an extension element <{prefix}:…> named like a core one"
+    bodiless = not all(
+        _str(e.get("summary")).strip() or any(_str(_field(c, "value")).strip() for c in _list(e.get("content")))
+        for e in entries
+    )
+    if bodiless and (b"MathML" in doc or b"/2000/svg" in doc):
+        return "MathML or SVG in content"
+    if version.startswith("atom"):
+        # feedparser-rs reports a base64 text construct as text/html and leaves it encoded. Text that could be base64
+        # (no spaces, base64's alphabet) is rare; only then is the document searched for the type that says so.
+        if any(_BASE64ISH.fullmatch(_str(e.get(k)) or " ") for e in entries for k in ("title", "summary")) or any(
+            _BASE64ISH.fullmatch(_str(_field(c, "value")) or " ") for e in entries for c in _list(e.get("content"))
+        ):
+            for m in _OTHER_TYPE.finditer(doc):
+                element = doc[doc.rfind(b"<", 0, m.start()) + 1 : m.start()].split(None, 1)[:1]
+                if element and element[0] in _TEXT_CONSTRUCTS:
+                    return "base64 content (a non-text type)"
+        return ""
+    if b"<summary" in doc:
+        return "RSS carrying <summary> (feedparser makes it the content)"
+    if bodiless and (b"<fullitem" in doc or _BODY.search(doc)):
+        return "<fullitem> or <body> as the item's body"
+    first = doc.find(b"<item")
+    if first >= 0 and doc.find(b"<image", first) >= 0 and _NESTED_CATEGORY.search(doc, first):
+        return "elements inside a <category> (feedparser-rs takes their <link> for the item's)"
     return ""
 
 
@@ -520,23 +571,17 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         if rewritten is None:
             raise FeedError(f"not an RSS or Atom feed ({why})")
         doc = rewritten
-    parsed: Any = None
-    fast: tuple[Any, list[str]] | None = None
-    links: list[str] = []
-    if len(doc) <= LOOSE_MAX_BYTES and fast_path_doubt(doc):
-        parsed = _careful(doc, url, content_type)
-        if parsed is not None and parsed.get("bozo"):
-            problem = parsed.get("bozo_exception")
-        if parsed is not None and not parsed.get("entries"):
-            parsed, problem = None, None
-    if parsed is None:
-        fast = _parse_fast(doc)
-        parsed, links = fast if fast is not None else (None, [])
-    if fast is not None and not fast[0].entries and len(doc) <= LOOSE_MAX_BYTES:
-        # feedparser-rs found no entries: feedparser may (an Atom feed of <item>s), else keep what the fast one read
-        careful = _careful(doc, url, content_type)
-        if careful is not None and careful.get("entries") and not careful.get("bozo"):
+    fast = _parse_fast(doc)
+    parsed, links = fast if fast is not None else (None, [])
+    if fast is not None and len(doc) <= LOOSE_MAX_BYTES:
+        # feedparser-rs found no entries (feedparser may: an Atom feed of <item>s), or the document has a shape it
+        # misreads: feedparser decides, and its reading is kept when it finds entries.
+        doubt = "no entries" if not fast[0].entries else fast_path_doubt(doc, fast[0])
+        careful = _careful(doc, url, content_type) if doubt else None
+        if careful is not None and careful.get("entries") and not (doubt == "no entries" and careful.get("bozo")):
             parsed, fast, links = careful, None, []
+            if careful.get("bozo"):
+                problem = careful.get("bozo_exception")
     if parsed is None and len(doc) <= LOOSE_MAX_BYTES:
         parsed = _careful(doc, url, content_type)
         if parsed is not None and parsed.get("bozo"):

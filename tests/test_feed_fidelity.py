@@ -70,9 +70,7 @@ def item(inner: str) -> str:
 # --- escaped text -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "description", ["Tom &amp; Jerry", "<![CDATA[Tom & Jerry]]>"], ids=["amp", "cdata"]
-)
+@pytest.mark.parametrize("description", ["Tom &amp; Jerry", "<![CDATA[Tom & Jerry]]>"], ids=["amp", "cdata"])
 def test_an_ampersand_in_a_description_is_one(server: HTTPServer, capsys: Any, description: str) -> None:
     (story,) = headlines(server, capsys, rss(item(f"<description>{description}</description>")), "application/rss+xml")
     assert story["summary"] == "Tom & Jerry"
@@ -109,19 +107,25 @@ def test_dates_name_the_right_instant(server: HTTPServer, capsys: Any, text: str
     if place == "rss":
         body, ctype = rss(item(f"<pubDate>{text}</pubDate>")), "application/rss+xml"
     else:
-        body = atom(f"<entry><title>S</title><id>urn:s</id><link href='http://news.test/1'/><published>{text}</published></entry>")
+        body = atom(
+            f"<entry><title>S</title><id>urn:s</id><link href='http://news.test/1'/><published>{text}</published></entry>"
+        )
         ctype = "application/atom+xml"
     (story,) = headlines(server, capsys, body, ctype)
     assert story["published"] == instant
 
 
-@pytest.mark.parametrize("text", ["Fri, 01 Mar 2024 25:00:00 GMT", "2024-03-01T10:61:00Z", "Fri, 01 Mar 2024 10:00 XYZT", "soon"])
+@pytest.mark.parametrize(
+    "text", ["Fri, 01 Mar 2024 25:00:00 GMT", "2024-03-01T10:61:00Z", "Fri, 01 Mar 2024 10:00 XYZT", "soon"]
+)
 def test_an_impossible_or_unknown_date_is_no_date(text: str) -> None:
     assert parse_date(text) is None
 
 
 def test_dcterms_issued_and_modified_are_read(server: HTTPServer, capsys: Any) -> None:
-    dated = item("<dcterms:issued>2024-03-01T10:00:00+01:00</dcterms:issued><dcterms:modified>2024-03-02T10:00:00Z</dcterms:modified>")
+    dated = item(
+        "<dcterms:issued>2024-03-01T10:00:00+01:00</dcterms:issued><dcterms:modified>2024-03-02T10:00:00Z</dcterms:modified>"
+    )
     (story,) = headlines(server, capsys, rss(dated), "application/rss+xml")
     assert story["published"] == "2024-03-01T09:00:00+00:00"
 
@@ -170,7 +174,7 @@ def test_charset_decision_order() -> None:
     latin = '<?xml version="1.0" encoding="iso-8859-1"?><a>é</a>'.encode("iso-8859-1")
     assert xml_as_utf8(latin, "")[1] == "iso8859-1"
     assert xml_as_utf8(latin, "text/xml; charset=windows-1252")[1] == "cp1252"  # external information first
-    doc, name = xml_as_utf8('<a>é</a>'.encode("utf-8"), "text/xml; charset=utf-8")
+    doc, name = xml_as_utf8("<a>é</a>".encode(), "text/xml; charset=utf-8")
     assert name == "utf-8" and doc == "<a>é</a>".encode()  # the common case is not copied
     # A label the bytes contradict does not lose them: the next candidate reads them.
     assert xml_as_utf8('<?xml version="1.0" encoding="utf-8"?><a>é</a>'.encode("cp1252"), "")[1] == "cp1252"
@@ -184,7 +188,9 @@ def test_charset_decision_order() -> None:
     [("don&#146;t", "don’t"), ("&#147;Caf&#233;&#148;", "“Café”"), ("&#226;&#128;&#166;", "…")],
     ids=["cp1252-ref", "cp1252-quotes", "double-encoded"],
 )
-def test_cp1252_and_double_encoded_text_is_repaired(server: HTTPServer, capsys: Any, description: str, want: str) -> None:
+def test_cp1252_and_double_encoded_text_is_repaired(
+    server: HTTPServer, capsys: Any, description: str, want: str
+) -> None:
     (story,) = headlines(server, capsys, rss(item(f"<description>{description}</description>")), "application/rss+xml")
     assert story["summary"] == want
 
@@ -264,8 +270,9 @@ def test_ordinary_feeds_stay_on_the_fast_path() -> None:
     for index in range(4):
         assert fast_path_doubt(feed_xml(index, 20, "http://127.0.0.1:1").encode()) == ""
     wordpress = rss(
-        item('<dc:creator><![CDATA[Editor]]></dc:creator><content:encoded><![CDATA[<p>x</p>]]></content:encoded>'),
-        ns=RSS_NS.replace('xmlns:dcterms="http://purl.org/dc/terms/" ', "") + ' xmlns:atom="http://www.w3.org/2005/Atom"',
+        item("<dc:creator><![CDATA[Editor]]></dc:creator><content:encoded><![CDATA[<p>x</p>]]></content:encoded>"),
+        ns=RSS_NS.replace('xmlns:dcterms="http://purl.org/dc/terms/" ', "")
+        + ' xmlns:atom="http://www.w3.org/2005/Atom"',
     ).replace("<channel>", '<channel><atom:link href="http://news.test/feed" rel="self" type="application/rss+xml"/>')
     assert fast_path_doubt(wordpress.encode()) == ""
 
@@ -279,7 +286,13 @@ def test_json_feed_items(server: HTTPServer, capsys: Any) -> None:
         "title": "J",
         "items": [
             {"id": 7, "content_text": "A story told in plain text", "external_url": "http://elsewhere.test/7"},
-            {"id": "b", "title": "Titled", "url": "http://news.test/b", "summary": "Tom & Jerry", "content_html": "<p>x</p>"},
+            {
+                "id": "b",
+                "title": "Titled",
+                "url": "http://news.test/b",
+                "summary": "Tom & Jerry",
+                "content_html": "<p>x</p>",
+            },
         ],
     }
     first, second = headlines(server, capsys, json.dumps(feed), "application/feed+json")

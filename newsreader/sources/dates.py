@@ -124,9 +124,7 @@ def _named(m: re.Match[str], year: str) -> datetime | None:
     month = _MONTHS.get(m["mon"].lower().rstrip("."))
     if month is None:
         return None
-    return _build(
-        _year(year), month, int(m["d"]), int(m["h"] or 0), int(m["mi"] or 0), int(m["s"] or 0), _zone(m)
-    )
+    return _build(_year(year), month, int(m["d"]), int(m["h"] or 0), int(m["mi"] or 0), int(m["s"] or 0), _zone(m))
 
 
 @lru_cache(maxsize=1024)  # an entry's published and updated are often one string; feeds repeat them
@@ -163,7 +161,11 @@ def parse_date(text: str) -> datetime | None:
     if _ISO_SHAPED.match(text) and text.isascii():
         # ISO-shaped but not ISO: "2013-01-27-01", "2013-xx-27", "…T09:xx:00Z". The odd valid ones
         # ("2003-012-31T…", ordinal dates) are feedparser's; it reads the invalid ones as something else.
-        return _feedparser_date(text) if re.fullmatch(r"\d{4}-\d{3}(?:-\d{2})?(?:T[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?", text) else None
+        return (
+            _feedparser_date(text)
+            if re.fullmatch(r"\d{4}-\d{3}(?:-\d{2})?(?:T[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?", text)
+            else None
+        )
     m = _RFC822.fullmatch(text.replace(",", ", ") if "," in text else text)  # "Fri,24 Nov 2023 …" too
     if m:
         return _named(m, m["y"])

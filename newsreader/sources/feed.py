@@ -153,7 +153,9 @@ def _key(entry: Any, link: str, title: str, when: datetime | None) -> str:
 # feedparser-rs writes a text's "&" back as "&amp;" (feedparser keeps what the feed meant: "Tom & Jerry").
 _ESCAPED_AMP = re.compile(r"&amp;(?!#?\w+;)")
 # A relative URL in a link or image of a body: resolved against the feed's URL, as feedparser does.
-_RELATIVE_REF = re.compile(r"""(?P<attr>\b(?:href|src)=)(?P<q>["'])(?!https?:|mailto:|data:|#)(?P<url>[^"'<>]*)(?P=q)""", re.I)
+_RELATIVE_REF = re.compile(
+    r"""(?P<attr>\b(?:href|src)=)(?P<q>["'])(?!https?:|mailto:|data:|#)(?P<url>[^"'<>]*)(?P=q)""", re.I
+)
 
 
 _C1 = re.compile("[\x80-\x9f]")
@@ -494,7 +496,7 @@ def fast_path_doubt(doc: bytes, parsed: Any = None) -> str:
     if parsed is None:
         try:
             parsed = feedparser_rs.parse(doc)
-        except Exception:  # noqa: BLE001 - it cannot read it at all: that is a reason
+        except Exception:
             return "feedparser-rs cannot read it"
     version = parsed.version or ""
     if version == _ATOM03:
@@ -559,7 +561,7 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         raise FeedError("refused: the feed declares XML entities (a known attack on feed readers)")
     if data.lstrip()[:1] == b"{":
         return _parse_json(data, url, content_type)
-    doc, encoding = xml_as_utf8(data, content_type)
+    doc, _encoding = xml_as_utf8(data, content_type)
     if doc is not data:
         content_type = "application/xml"  # the charset it named is spent: the bytes are UTF-8 now, and say so
     problem = None

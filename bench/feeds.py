@@ -1,6 +1,7 @@
 """Feed parsing measurements: `python -m bench.feeds {refresh,parse,conformance}`.
 
-- `refresh [--runs N]`: the 500-feed cold refresh of docs/BENCHMARKS.md alone (no newsboat, no TUI), N runs.
+- `refresh [--runs N] [--against DIR]`: the 500-feed cold refresh of docs/BENCHMARKS.md alone (no newsboat, no
+  TUI), N runs; with --against, alternating with the reader of another tree (`git archive COMMIT | tar -x -C DIR`).
 - `parse [--runs N]`: parse time of the bench corpus and of feedparser's test corpus, by the reader
   (`parse_feed`), by feedparser-rs alone and by feedparser alone.
 - `conformance [--verbose]`: see bench/conformance.py.
@@ -39,6 +40,39 @@ def refresh(runs: int, feeds: int = 500, items: int = 50, latency: float = 50) -
     return got.cold
 
 
+def refresh_ab(other: Path, runs: int, feeds: int = 500, items: int = 50, latency: float = 50) -> None:
+    """The same cold refresh by this tree and by `other` (a checkout of another commit), alternating run by run on
+    one server and corpus, so load on a shared machine falls on both alike. `python -m newsreader` is started with
+    each tree as its working directory, so it imports that tree's package."""
+    from bench.run import timed
+
+    got: dict[str, list[float]] = {"this": [], "other": []}
+    work = ROOT / "bench" / "out"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nr-bench-ab-", dir=work) as tmp:
+        corpus = Path(tmp) / "corpus"
+        with FeedServer(corpus, latency_ms=latency, max_seconds=3600) as server:
+            urls = corpus / "urls.txt"
+            write_corpus(corpus, feeds, items, server.base)
+            for run in range(runs):
+                order = [("this", ROOT), ("other", other)]
+                for label, root in order if run % 2 == 0 else order[::-1]:
+                    cmd, env = reader_setup(Path(tmp) / f"{label}-{run}", urls)
+                    server.counts()
+                    wall, _, _ = timed(cmd, env, cwd=root)
+                    statuses = server.counts()
+                    if statuses.get(200, 0) != feeds:
+                        raise RuntimeError(f"{label} run {run}: the server answered {statuses}")
+                    got[label].append(wall)
+                    print(f"run {run} {label}: {wall:.2f} s", flush=True)
+    for label, values in got.items():
+        print(
+            f"{label} ({ROOT if label == 'this' else other}): cold refresh {feeds} x {items}, {latency:g} ms: "
+            f"median {statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f}) over {runs} runs"
+        )
+    print(f"this / other: {statistics.median(got['this']) / statistics.median(got['other']):.3f}")
+
+
 def _timeit(fn: object, docs: list[tuple[bytes, str, str]], runs: int) -> float:
     """Median over runs of the total seconds to parse every document once."""
     totals = []
@@ -53,7 +87,30 @@ def _timeit(fn: object, docs: list[tuple[bytes, str, str]], runs: int) -> float:
     return statistics.median(totals)
 
 
-def parse(runs: int) -> None:
+def _screened(docs: list[tuple[bytes, str, str]]) -> int:
+    """How many documents the reader hands to feedparser because of their shape (fast_path_doubt)."""
+    import feedparser_rs
+
+    from newsreader.sources.charset import xml_as_utf8
+    from newsreader.sources.feed import LOOSE_MAX_BYTES, fast_path_doubt
+
+    count = 0
+    for data, _url, ctype in docs:
+        doc = xml_as_utf8(data, ctype)[0]
+        try:
+            parsed = feedparser_rs.parse(doc)
+        except Exception as exc:  # not counted: feedparser reads it as malformed, not because of the screen
+            del exc
+            continue
+        if parsed.entries and len(doc) <= LOOSE_MAX_BYTES and fast_path_doubt(doc, parsed):
+            count += 1
+    return count
+
+
+def parse_rows(runs: int) -> list[str]:
+    """Markdown rows: parse time of the bench corpus and of feedparser's corpus, by the reader and each parser."""
+    import io
+
     import feedparser
     import feedparser_rs
 
@@ -61,9 +118,8 @@ def parse(runs: int) -> None:
     from newsreader.sources.feed import parse_feed
 
     def fp(data: bytes, url: str, ctype: str) -> object:
-        import io
-
-        return feedparser.parse(io.BytesIO(data), response_headers={"content-location": url, "content-type": ctype})
+        headers = {"content-location": url, "content-type": ctype or "application/xml"}
+        return feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True)
 
     def rs(data: bytes, url: str, ctype: str) -> object:
         return feedparser_rs.parse(data)
@@ -72,22 +128,63 @@ def parse(runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         write_corpus(Path(tmp), 100, 50, "http://127.0.0.1:1")
         bench_docs = [
-            (p.read_bytes(), f"http://127.0.0.1:1/{p.name}", "") for p in sorted(Path(tmp, "feeds").iterdir())
+            (p.read_bytes(), f"http://127.0.0.1:1/{p.name}", "application/xml")
+            for p in sorted(Path(tmp, "feeds").iterdir())
         ]
-    sets.append(("bench corpus, 100 feeds x 50 items", bench_docs))
+    sets.append(("bench corpus (bench/corpus.py), 100 feeds x 50 items, 9.5 MB", bench_docs))
     if CORPUS.is_dir():
         cases = [read_case(p) for p in corpus_files()]
-        sets.append((f"feedparser tests, {len(cases)} files", [(c.data, c.url, c.content_type) for c in cases]))
+        sets.append((f"feedparser's test corpus, {len(cases)} files", [(c.data, c.url, c.content_type) for c in cases]))
     else:
         print(f"{CORPUS} is absent: only the bench corpus", file=sys.stderr)
+    rows = [
+        "| corpus | reader (`parse_feed`) | feedparser-rs alone | feedparser alone | handed to feedparser by the screen |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for name, docs in sets:
         reader = _timeit(parse_feed, docs, runs)
         fast = _timeit(rs, docs, runs)
         slow = _timeit(fp, docs, max(1, runs // 2))
-        print(
-            f"{name}: reader parse_feed {reader * 1000:.0f} ms, feedparser-rs alone {fast * 1000:.0f} ms, "
-            f"feedparser alone {slow * 1000:.0f} ms (median of {runs} runs)"
+        rows.append(
+            f"| {name} | {reader * 1000:.0f} ms | {fast * 1000:.0f} ms | {slow * 1000:.0f} ms "
+            f"| {_screened(docs)} of {len(docs)} |"
         )
+    return rows
+
+
+def section(runs: int) -> str:
+    """The "Feed parsing" section of docs/BENCHMARKS.md (bench.run writes it; `bench.feeds parse` prints it)."""
+    from bench import conformance
+
+    lines = [
+        "## Feed parsing",
+        "",
+        "Parse time in-process, median of the runs (`python -m bench.feeds parse`): the whole corpus parsed once per run.",
+        "The reader runs feedparser-rs first and hands a document to feedparser only when it is malformed or shows a",
+        "shape feedparser-rs misreads (`feed.fast_path_doubt`: Atom 0.3, xml:base, base64 content, dcterms dates,",
+        "dc:author, XHTML bodies, prefixed roots, extension elements named like core ones).",
+        "",
+        *parse_rows(runs),
+        "",
+    ]
+    if conformance.CORPUS.is_dir():
+        out, failures = conformance.run()
+        right = conformance.dates()
+        lines += [
+            "Conformance with feedparser 6 on its own corpus (`python -m bench.feeds conformance -v`): "
+            f"{out.files} entry-level files pass their `Expect:` on feedparser 6; the reader's stories differ on "
+            f"{out.differing} (title, link, byline, dates as instants, body text and link URLs), "
+            f"{out.allowed} of them listed as deliberate (bench/conformance.py `ALLOWED`), {len(failures)} not. "
+            f"feedparser's {len(conformance.date_cases())} date strings read right: "
+            + ", ".join(f"{k} {v}" for k, v in right.items())
+            + ".",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def parse(runs: int) -> None:
+    print(section(runs))
 
 
 def main() -> None:
@@ -96,12 +193,15 @@ def main() -> None:
     r = sub.add_parser("refresh")
     r.add_argument("--runs", type=int, default=5)
     r.add_argument("--feeds", type=int, default=500)
+    r.add_argument("--against", type=Path, help="another checkout: alternate runs of both (see refresh_ab)")
     p = sub.add_parser("parse")
     p.add_argument("--runs", type=int, default=5)
     c = sub.add_parser("conformance")
     c.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args()
-    if args.cmd == "refresh":
+    if args.cmd == "refresh" and args.against:
+        refresh_ab(args.against.resolve(), args.runs, feeds=args.feeds)
+    elif args.cmd == "refresh":
         refresh(args.runs, feeds=args.feeds)
     elif args.cmd == "parse":
         parse(args.runs)

@@ -195,6 +195,17 @@ def _absolute(m: re.Match[str], base_url: str) -> str:
     return f"{m['attr']}{m['q']}{html.escape(url, quote=True)}{m['q']}"
 
 
+def _base(detail: Any, base_url: str) -> str:
+    """The base URL of a text of feedparser-rs (Atom's xml:base, which it resolves), else the feed's URL."""
+    base = _str(_field(detail, "base")) if detail is not None else ""
+    if not base or base == base_url:
+        return base_url
+    try:
+        return urljoin(base_url, base)
+    except ValueError:
+        return base_url
+
+
 def _when(entry: Any, key: str, now: datetime, fast: bool) -> datetime | None:
     """A date of the entry: its own string read by dates.parse_date, else the parser's reading of it."""
     raw = _str(entry.get(key))
@@ -227,8 +238,14 @@ def entry_to_story(
     summary = _str(entry.get("summary"))
     content = _content(entry)
     if fast:
-        summary = _fast_text(summary, base_url)
-        content = _fast_text(content, base_url)
+        summary_base = _base(entry.get("summary_detail"), base_url)
+        content_base = summary_base if content == summary else base_url
+        for part in _list(entry.get("content")):
+            if _str(_field(part, "value")) == content:
+                content_base = _base(part, base_url)
+                break
+        summary = _fast_text(summary, summary_base)
+        content = _fast_text(content, content_base)
     title = " ".join(_str(entry.get("title")).split())
     if escaped_titles:
         title = html.unescape(title)  # feedparser-rs leaves "&amp;" in titles where feedparser gives "&"
@@ -501,8 +518,9 @@ def fast_path_doubt(doc: bytes, parsed: Any = None) -> str:
     version = parsed.version or ""
     if version == _ATOM03:
         return "Atom 0.3 (escaped and base64 modes, its own date elements)"
-    if b"xml:base" in doc:
-        return "xml:base (relative links resolve against it)"
+    if b"xml:base" in doc and not version.startswith("atom"):
+        # feedparser-rs resolves Atom's xml:base (links, and the base of each text); RSS's it ignores.
+        return "xml:base in RSS (relative links resolve against it)"
     head = doc[:4096]
     m = _PREFIXED_ROOT.search(head)
     if m and m.group(1).lower() != b"rdf":
@@ -580,6 +598,8 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         # misreads: feedparser decides, and its reading is kept when it finds entries.
         doubt = "no entries" if not fast[0].entries else fast_path_doubt(doc, fast[0])
         careful = _careful(doc, url, content_type) if doubt else None
+        if doubt:
+            log.debug("%s: read by feedparser (%s)", url, doubt)
         if careful is not None and careful.get("entries") and not (doubt == "no entries" and careful.get("bozo")):
             parsed, fast, links = careful, None, []
             if careful.get("bozo"):

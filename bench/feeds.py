@@ -107,7 +107,7 @@ def _screened(docs: list[tuple[bytes, str, str]]) -> int:
     return count
 
 
-def parse_rows(runs: int) -> list[str]:
+def parse_rows(runs: int, feeds: int = 100) -> list[str]:
     """Markdown rows: parse time of the bench corpus and of feedparser's corpus, by the reader and each parser."""
     import io
 
@@ -126,12 +126,13 @@ def parse_rows(runs: int) -> list[str]:
 
     sets: list[tuple[str, list[tuple[bytes, str, str]]]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        write_corpus(Path(tmp), 100, 50, "http://127.0.0.1:1")
+        write_corpus(Path(tmp), feeds, 50, "http://127.0.0.1:1")
         bench_docs = [
             (p.read_bytes(), f"http://127.0.0.1:1/{p.name}", "application/xml")
             for p in sorted(Path(tmp, "feeds").iterdir())
         ]
-    sets.append(("bench corpus (bench/corpus.py), 100 feeds x 50 items, 9.5 MB", bench_docs))
+    size = sum(len(d) for d, _, _ in bench_docs) / 1e6
+    sets.append((f"bench corpus (bench/corpus.py), {feeds} feeds x 50 items, {size:.1f} MB", bench_docs))
     if CORPUS.is_dir():
         cases = [read_case(p) for p in corpus_files()]
         sets.append((f"feedparser's test corpus, {len(cases)} files", [(c.data, c.url, c.content_type) for c in cases]))
@@ -152,7 +153,7 @@ def parse_rows(runs: int) -> list[str]:
     return rows
 
 
-def section(runs: int) -> str:
+def section(runs: int, feeds: int = 100) -> str:
     """The "Feed parsing" section of docs/BENCHMARKS.md (bench.run writes it; `bench.feeds parse` prints it)."""
     from bench import conformance
 
@@ -164,7 +165,7 @@ def section(runs: int) -> str:
         "shape feedparser-rs misreads (`feed.fast_path_doubt`: Atom 0.3, xml:base, base64 content, dcterms dates,",
         "dc:author, XHTML bodies, prefixed roots, extension elements named like core ones).",
         "",
-        *parse_rows(runs),
+        *parse_rows(runs, feeds),
         "",
     ]
     if conformance.CORPUS.is_dir():

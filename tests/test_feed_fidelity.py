@@ -301,3 +301,20 @@ def test_json_feed_items(server: HTTPServer, capsys: Any) -> None:
     assert second["summary"] == "Tom & Jerry"
     parsed = parse_feed(json.dumps(feed).encode(), "http://news.test/feed.json")
     assert parsed.stories[0].key == "7"  # a numeric id is the item's identity, not dropped
+
+
+# --- pages: the HTTP charset counts there too --------------------------------------------------------------------
+
+
+def test_a_page_charset_given_only_by_http(server: HTTPServer, capsys: Any) -> None:
+    page = (
+        "<!DOCTYPE html><html><head><title>Cuisine</title></head><body><main><h2>Latest</h2><ul class='news-list'>"
+        "<li><a href='/2025/11/01/creme-brulee-festival'>Crème brûlée festival opens in the old town</a></li>"
+        "<li><a href='/2025/11/02/cafe-prices'>Café prices rise for the third month running</a></li>"
+        "<li><a href='/2025/11/03/bakery-award'>Bakery on the corner wins the regional award</a></li>"
+        "</ul></main></body></html>"
+    )
+    stories = headlines(server, capsys, page.encode("iso-8859-1"), "text/html; charset=ISO-8859-1", path="/food/")
+    titles = [s["title"] for s in stories]
+    assert "Crème brûlée festival opens in the old town" in titles
+    assert "Café prices rise for the third month running" in titles

@@ -45,6 +45,7 @@ _ZONES = {
     "est": -5, "edt": -4, "et": -5, "cst": -6, "cdt": -5, "ct": -6,
     "mst": -7, "mdt": -6, "mt": -7, "pst": -8, "pdt": -7, "pt": -8,
     "akst": -9, "akdt": -8, "hst": -10,
+    "a": -1, "n": 1, "m": -12, "y": 12,  # RFC 822's military letters, with feedparser's signs
 }  # fmt: skip
 _DAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?"
 _ZONE = r"(?:(?P<sign>[+-])(?P<zh>\d{2}):?(?P<zm>\d{2})|(?P<name>[a-z]{1,5}|etc/(?:gmt|utc))(?:(?P<gsign>[+-])(?P<gh>\d{1,2})(?::?(?P<gm>\d{2}))?)?)"

@@ -527,7 +527,7 @@ def fast_path_doubt(doc: bytes, parsed: Any = None) -> str:
         return "a prefixed root element"
     entries = parsed.entries
     for prefix, uri in (parsed.namespaces or {}).items():
-        if uri.startswith(_KNOWN_NAMESPACES):
+        if uri.lower().startswith(_KNOWN_NAMESPACES):
             continue
         tag = b"<" + prefix.encode("ascii", "replace") + (b":" if prefix else b"")
         if uri == _DC:

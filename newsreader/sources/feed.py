@@ -159,16 +159,22 @@ _RELATIVE_REF = re.compile(
 
 
 _C1 = re.compile("[\x80-\x9f]")
+_C0 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_C1_OR_CSI = re.compile("\x9b[0-?]*[ -/]*[@-~]|[\x80-\x9f]")  # a C1 CSI sequence is kept whole, for safe.py
 
 
 def repair_c1(value: str) -> str:
     """Text with C1 control characters, which no feed means: UTF-8 read as Latin-1 ("â\x80¦" -> "…") decoded
     again, else windows-1252's characters at those code points ("&#146;" -> "’"), as feedparser does."""
+    if _C0.search(value):
+        return value  # terminal control sequences, not mojibake: safe.py removes them whole
     try:
         return value.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         pass
-    return _C1.sub(lambda m: m[0].encode("latin-1").decode("cp1252", "replace"), value)
+    return _C1_OR_CSI.sub(
+        lambda m: m[0] if len(m[0]) > 1 else m[0].encode("latin-1").decode("cp1252", "replace"), value
+    )
 
 
 _RS_REL = ' rel="nofollow noopener noreferrer"'  # feedparser-rs's sanitiser adds it to every <a>
@@ -497,6 +503,7 @@ _KNOWN_NAMESPACES = (
     "http://www.w3.org/2003/01/geo/wgs84_pos#",
     "http://www.georss.org/georss",
 )
+_KNOWN_NAMESPACES = tuple(uri.lower() for uri in _KNOWN_NAMESPACES)  # matched case-blind: "…/DTDs/Podcast-1.0.dtd"
 _CORE_NAMES = (b"description", b"title", b"link", b"summary", b"author", b"creator")
 _BASE64ISH = re.compile(r"\s*[A-Za-z0-9+/]{8,}={0,2}(?:\s+[A-Za-z0-9+/]{4,}={0,2})*\s*")
 _OTHER_TYPE = re.compile(rb"""type\s*=\s*["'](?!(?:text|html|xhtml)["']|text/|[^"']*xml["'])""")

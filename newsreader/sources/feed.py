@@ -489,7 +489,7 @@ _XHTML = "http://www.w3.org/1999/xhtml"
 _FOREIGN = ("http://www.w3.org/1998/Math/MathML", "http://www.w3.org/2000/svg")
 # Namespaces whose elements feedparser-rs reads for what they are. An element of any other one that is named like a
 # core element ("szf:description", "r:title" under a prefixed root) it may take for the core one.
-_KNOWN_NAMESPACES = (
+_KNOWN_NAMESPACES: tuple[str, ...] = (
     "http://www.w3.org/2005/Atom",
     "http://search.yahoo.com/mrss",
     "http://www.itunes.com/dtds/podcast-1.0.dtd",

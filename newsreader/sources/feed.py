@@ -17,6 +17,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -206,6 +207,11 @@ def _base(detail: Any, base_url: str) -> str:
     base = _str(_field(detail, "base")) if detail is not None else ""
     if not base or base == base_url:
         return base_url
+    return _joined(base_url, base)
+
+
+@lru_cache(maxsize=256)  # one feed's entries share one or two bases
+def _joined(base_url: str, base: str) -> str:
     try:
         return urljoin(base_url, base)
     except ValueError:

@@ -301,6 +301,20 @@ def test_json_feed_items(server: HTTPServer, capsys: Any) -> None:
     assert second["summary"] == "Tom & Jerry"
     parsed = parse_feed(json.dumps(feed).encode(), "http://news.test/feed.json")
     assert parsed.stories[0].key == "7"  # a numeric id is the item's identity, not dropped
+    assert parsed.stories[0].content == "<p>A story told in plain text</p>"
+
+
+def test_json_feed_plain_text_stays_text() -> None:
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Tom & Jerry",
+        "items": [{"id": "1", "title": "A & B <3", "content_text": "x < y & z\n\nsecond"}],
+    }
+    parsed = parse_feed(json.dumps(feed).encode(), "http://news.test/feed.json")
+    assert parsed.title == "Tom & Jerry"
+    (story,) = parsed.stories
+    assert story.title == "A & B <3"
+    assert story.content == "<p>x &lt; y &amp; z</p><p>second</p>"
 
 
 # --- pages: the HTTP charset counts there too --------------------------------------------------------------------

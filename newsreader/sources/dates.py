@@ -185,7 +185,7 @@ def _feedparser_date(text: str) -> datetime | None:
     handlers = (
         (fpd._parse_date_hungarian, fpd._parse_date_greek, fpd._parse_date_nate, fpd._parse_date_onblog)
         if not text.isascii()
-        else (fpd._parse_date_iso8601, fpd._parse_date_perforce, fpd._parse_date_asctime)
+        else (fpd._parse_date_rfc822, fpd._parse_date_iso8601, fpd._parse_date_perforce, fpd._parse_date_asctime)
     )
     for handler in handlers:
         try:

@@ -593,8 +593,9 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
     if data.lstrip()[:1] == b"{":
         return _parse_json(data, url, content_type)
     doc, _encoding = xml_as_utf8(data, content_type)
-    if doc is not data:
-        content_type = "application/xml"  # the charset it named is spent: the bytes are UTF-8 now, and say so
+    # The encoding is decided (the bytes are UTF-8 now, and say so): feedparser, if it reads them, must not decide
+    # again from the HTTP header (it takes text/xml without a charset as US-ASCII, RFC 3023).
+    content_type = "application/xml"
     problem = None
     if _entity_heavy(doc):
         rewritten, why = _rewrite(doc, recover=False)
@@ -690,10 +691,15 @@ def _parse_json(data: bytes, url: str, content_type: str) -> ParsedFeed:
         story = entry_to_story(entry, url, now, escaped_titles=True, link=link)
         if isinstance(item.get("summary"), str):
             story.summary = _str(item["summary"])  # plain text in JSON Feed: never HTML-escaped
+        text = item.get("content_text")
+        if isinstance(text, str) and not isinstance(item.get("content_html"), str):
+            # content is HTML to the reader; plain text is escaped and its blank lines kept as paragraphs
+            paragraphs = (html.escape(p.strip(), quote=False) for p in re.split(r"\n\s*\n", _str(text)) if p.strip())
+            story.content = "".join(f"<p>{p}</p>" for p in paragraphs)
         guid = item.get("id")
         if isinstance(guid, int | float) and not isinstance(guid, bool) and not _str(entry.get("id")):
             story.key = str(guid)  # 1.0 feeds give numbers; the spec says strings, readers take both
         stories.append(story)
     feed = parsed.get("feed") or {}
-    title = " ".join(_str(feed.get("title")).split())
+    title = html.unescape(" ".join(_str(feed.get("title")).split()))  # feedparser-rs escapes JSON's plain text
     return ParsedFeed(title=title, link=_str(feed.get("link")) or url, stories=stories)

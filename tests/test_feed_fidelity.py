@@ -128,6 +128,8 @@ def test_dcterms_issued_and_modified_are_read(server: HTTPServer, capsys: Any) -
     )
     (story,) = headlines(server, capsys, rss(dated), "application/rss+xml")
     assert story["published"] == "2024-03-01T09:00:00+00:00"
+    (parsed,) = parse_feed(rss(dated).encode(), "http://news.test/feed").stories
+    assert parsed.updated is not None and parsed.updated.isoformat() == "2024-03-02T10:00:00+00:00"
 
 
 # --- bylines --------------------------------------------------------------------------------------------------

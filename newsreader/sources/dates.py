@@ -9,9 +9,12 @@ years, Korean, Greek and Hungarian dates, Perforce's) to feedparser's own handle
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
+
+log = logging.getLogger(__name__)
 
 _MONTHS = {
     name: i
@@ -190,7 +193,8 @@ def _feedparser_date(text: str) -> datetime | None:
     for handler in handlers:
         try:
             parsed = handler(text)
-        except (ValueError, OverflowError, IndexError, KeyError, TypeError):  # its handlers raise on odd input
+        except (ValueError, OverflowError, IndexError, KeyError, TypeError) as exc:  # its handlers raise on odd input
+            log.debug("date %r: feedparser's %s raised %r", text, handler.__name__, exc)
             continue
         if parsed:
             try:

@@ -214,7 +214,8 @@ def _base(detail: Any, base_url: str) -> str:
 def _joined(base_url: str, base: str) -> str:
     try:
         return urljoin(base_url, base)
-    except ValueError:
+    except ValueError as exc:  # a base that is no URL ("http://[x"): the feed's own URL serves
+        log.debug("xml:base %r of %s ignored (%s)", base, base_url, exc)
         return base_url
 
 

@@ -334,3 +334,14 @@ def test_a_page_charset_given_only_by_http(server: HTTPServer, capsys: Any) -> N
     titles = [s["title"] for s in stories]
     assert "Crème brûlée festival opens in the old town" in titles
     assert "Café prices rise for the third month running" in titles
+
+
+def test_a_known_namespace_under_an_unusual_prefix(server: HTTPServer, capsys: Any) -> None:
+    body = rss(
+        item("<c:encoded><![CDATA[<p>The whole story</p>]]></c:encoded><d:creator>Aigerim Sadykova</d:creator>"),
+        ns='xmlns:c="http://purl.org/rss/1.0/modules/content/" xmlns:d="http://purl.org/dc/elements/1.1/"',
+    )
+    (story,) = headlines(server, capsys, body, "application/rss+xml")
+    assert story["author"] == "Aigerim Sadykova"
+    (parsed,) = parse_feed(body.encode(), "http://news.test/feed").stories
+    assert "The whole story" in parsed.content

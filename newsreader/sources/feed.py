@@ -511,6 +511,22 @@ _KNOWN_NAMESPACES: tuple[str, ...] = (
     "http://www.georss.org/georss",
 )
 _KNOWN_NAMESPACES = tuple(uri.lower() for uri in _KNOWN_NAMESPACES)  # matched case-blind: "…/DTDs/Podcast-1.0.dtd"
+# The prefixes feedparser-rs recognises these namespaces by (it matches prefixes, not namespace URIs).
+_USUAL_PREFIX = {
+    "http://purl.org/rss/1.0/modules/content": "content",
+    "http://purl.org/dc/elements/1.1": "dc",
+    "http://purl.org/dc/terms": "dcterms",
+    "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
+    "http://search.yahoo.com/mrss": "media",
+    "http://www.w3.org/2005/atom": "atom",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns": "rdf",
+    "http://www.georss.org/georss": "georss",
+    "http://purl.org/rss/1.0/modules/slash": "slash",
+    "http://wellformedweb.org/commentapi": "wfw",
+    "http://www.google.com/schemas/play-podcasts/1.0": "googleplay",
+    "https://podcastindex.org/namespace/1.0": "podcast",
+}
+_URI_OF_PREFIX = {prefix: uri for uri, prefix in _USUAL_PREFIX.items()}
 _CORE_NAMES = (b"description", b"title", b"link", b"summary", b"author", b"creator")
 _BASE64ISH = re.compile(r"\s*[A-Za-z0-9+/]{8,}={0,2}(?:\s+[A-Za-z0-9+/]{4,}={0,2})*\s*")
 _OTHER_TYPE = re.compile(rb"""type\s*=\s*["'](?!(?:text|html|xhtml)["']|text/|[^"']*xml["'])""")
@@ -541,6 +557,11 @@ def fast_path_doubt(doc: bytes, parsed: Any = None) -> str:
         return "a prefixed root element"
     entries = parsed.entries
     for prefix, uri in (parsed.namespaces or {}).items():
+        usual = _USUAL_PREFIX.get(uri.lower().rstrip("/#"))
+        # feedparser-rs knows these namespaces by their usual prefixes ("content:encoded"), not by their URIs
+        unusual = prefix and (usual or prefix in _URI_OF_PREFIX) and usual != prefix
+        if unusual and b"<" + prefix.encode("ascii", "replace") + b":" in doc:
+            return f"a namespace under an unusual prefix ({prefix}: for {uri})"
         if uri.lower().startswith(_KNOWN_NAMESPACES):
             continue
         tag = b"<" + prefix.encode("ascii", "replace") + (b":" if prefix else b"")

@@ -1,10 +1,10 @@
 """A feed's date string -> an aware UTC datetime, or None when it names no instant.
 
 feedparser-rs drops UTC offsets it does not expect ("-05:00" in an RFC 822 date, "+05:30") and reads no long
-month names, weekdays, zone names or asctime forms; feedparser reads more, but takes every zone name it does
-not know as UTC and accepts impossible times ("25:14"). This reads the two shapes feeds use (RFC 822 and
-W3C/ISO 8601) strictly, with the zone names feeds are seen to carry, and leaves the rare rest (two-digit ISO
-years, Korean, Greek and Hungarian dates, Perforce's) to feedparser's own handlers.
+month names, weekdays, zone names or asctime forms; feedparser reads more, but knows few zone names (CET is UTC
+to it) and accepts impossible times ("25:14"). This reads the two shapes feeds use (RFC 822 and W3C/ISO 8601)
+strictly, with the zone names feeds are seen to carry (a name it does not know is UTC, as in feedparser), and
+leaves the rare rest (two-digit ISO years, Korean, Greek and Hungarian dates, Perforce's) to feedparser's handlers.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ _ISO_SHAPED = re.compile(r"\d{4}-")
 
 
 def _zone(m: re.Match[str]) -> timedelta | None:
-    """The match's UTC offset; None for a zone name we do not know (better no date than a wrong one)."""
+    """The match's UTC offset; None for an impossible numeric one ("+25:00")."""
     if m["sign"]:
         hours, minutes = int(m["zh"]), int(m["zm"] or 0)
         if hours > 23 or minutes > 59:
@@ -87,10 +87,9 @@ def _zone(m: re.Match[str]) -> timedelta | None:
     name = (m["name"] or "").lower()
     if not name:
         return timedelta(0)
-    hours_east = _ZONES.get(name)
-    if hours_east is None:
-        return None
-    offset = timedelta(hours=hours_east)
+    # A zone name we do not know is read as UTC, as feedparser reads it: a date a few hours off sorts a story
+    # better than none, and the names feeds use are in _ZONES.
+    offset = timedelta(hours=_ZONES.get(name, 0))
     if m["gsign"]:  # "GMT-01:01"
         extra = timedelta(hours=int(m["gh"]), minutes=int(m["gm"] or 0))
         offset += -extra if m["gsign"] == "-" else extra

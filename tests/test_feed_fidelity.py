@@ -350,3 +350,26 @@ def test_a_known_namespace_under_an_unusual_prefix(server: HTTPServer, capsys: A
     assert story["author"] == "Aigerim Sadykova"
     (parsed,) = parse_feed(body.encode(), "http://news.test/feed").stories
     assert "The whole story" in parsed.content
+
+
+def test_markup_inside_noscript_stays_markup(server: HTTPServer, capsys: Any) -> None:
+    """Lazy-loading plugins wrap the real image in <noscript>; it must stay an image, not show as "<img …>"."""
+    body = rss(
+        item(
+            '<description><![CDATA[<p>Lead</p><noscript><img src="/a.jpg" alt="A &amp; B"></noscript>]]></description>'
+        )
+    )
+    (story,) = headlines(server, capsys, body, "application/rss+xml", path="/news/feed")
+    assert "&lt;img" not in story["summary"]
+    assert f'src="{server.url_for("/a.jpg")}"' in story["summary"]
+
+
+def test_only_url_attributes_are_resolved() -> None:
+    body = rss(
+        item(
+            "<description><![CDATA[<a href='/x' title='/not-a-url'>x</a> <img src='p.png' href='/no'>]]></description>"
+        )
+    )
+    (story,) = parse_feed(body.encode(), "http://news.test/dir/feed").stories
+    assert 'href="http://news.test/x"' in story.summary and 'title="/not-a-url"' in story.summary
+    assert 'src="http://news.test/dir/p.png"' in story.summary and 'href="/no"' in story.summary

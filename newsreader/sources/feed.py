@@ -155,8 +155,28 @@ def _key(entry: Any, link: str, title: str, when: datetime | None) -> str:
 _ESCAPED_AMP = re.compile(r"&amp;(?!#?\w+;)")
 # A relative URL in a link or image of a body: resolved against the feed's URL, as feedparser does.
 _RELATIVE_REF = re.compile(
-    r"""(?P<attr>\b(?:href|src)=)(?P<q>["'])(?!https?:|mailto:|data:|#)(?P<url>[^"'<>]*)(?P=q)""", re.I
+    r"""(?P<attr>\b(?:href|src|cite|poster)=)(?P<q>["'])(?!https?:|mailto:|data:|#)(?P<url>[^"'<>]*)(?P=q)""", re.I
 )
+_TAG = re.compile(r"<(?P<name>[a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
+# Which attribute of which element holds a URL (feedparser's list, of the elements feeds keep).
+_URI_ATTRIBUTES = {
+    "a": {"href"},
+    "area": {"href"},
+    "link": {"href"},
+    "img": {"src"},
+    "audio": {"src"},
+    "video": {"src", "poster"},
+    "source": {"src"},
+    "input": {"src"},
+    "iframe": {"src"},
+    "frame": {"src"},
+    "embed": {"src"},
+    "script": {"src"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+    "del": {"cite"},
+    "ins": {"cite"},
+}
 
 
 _C1 = re.compile("[\x80-\x9f]")
@@ -190,8 +210,15 @@ def _fast_text(value: str, base_url: str) -> str:
     if "&amp;" in value:
         value = _ESCAPED_AMP.sub("&", value)
     if base_url and ("href=" in value or "src=" in value):
-        value = _RELATIVE_REF.sub(lambda m: _absolute(m, base_url), value)
+        value = _TAG.sub(lambda m: _absolute_tag(m, base_url), value)
     return value
+
+
+def _absolute_tag(tag: re.Match[str], base_url: str) -> str:
+    attributes = _URI_ATTRIBUTES.get(tag["name"].lower())
+    if attributes is None:
+        return tag[0]
+    return _RELATIVE_REF.sub(lambda m: _absolute(m, base_url) if m["attr"][:-1].lower() in attributes else m[0], tag[0])
 
 
 def _absolute(m: re.Match[str], base_url: str) -> str:
@@ -531,9 +558,14 @@ _CORE_NAMES = (b"description", b"title", b"link", b"summary", b"author", b"creat
 _BASE64ISH = re.compile(r"\s*[A-Za-z0-9+/]{8,}={0,2}(?:\s+[A-Za-z0-9+/]{4,}={0,2})*\s*")
 _OTHER_TYPE = re.compile(rb"""type\s*=\s*["'](?!(?:text|html|xhtml)["']|text/|[^"']*xml["'])""")
 _TEXT_CONSTRUCTS = (b"content", b"summary", b"title", b"atom:content", b"atom:summary", b"atom:title")
+_RAW_TEXT = re.compile(rb"(?:<|&lt;|&#60;)(?:noscript|iframe|noframes|noembed|xmp)\b", re.I)
 _BODY = re.compile(rb"<(?:[\w.-]+:)?body[\s>]")
 _NESTED_CATEGORY = re.compile(rb"<category\b[^>/]*>[^<]*<(?![/!])")
 _PREFIXED_ROOT = re.compile(rb"<([\w.-]+):(?:rss|feed|rdf|channel)[\s>]", re.I)
+
+
+def _texts(entry: Any) -> list[str]:
+    return [_str(entry.get("summary")), *(_str(_field(c, "value")) for c in _list(entry.get("content")))]
 
 
 def fast_path_doubt(doc: bytes, parsed: Any = None) -> str:
@@ -584,6 +616,10 @@ def fast_path_doubt(doc: bytes, parsed: Any = None) -> str:
     )
     if bodiless and (b"MathML" in doc or b"/2000/svg" in doc):
         return "MathML or SVG in content"
+    # Inside <noscript>, <iframe>, <noframes>, <noembed>, <xmp> feedparser-rs escapes the markup as text
+    # ("&lt;img …&gt;" shown as such) and doubles entities; told by what it wrote, then by the document.
+    if any("&lt;" in v or "&amp;amp;" in v for e in entries for v in _texts(e)) and _RAW_TEXT.search(doc):
+        return "markup inside <noscript>, <iframe> or the like (feedparser-rs shows it as text)"
     if version.startswith("atom"):
         # feedparser-rs reports a base64 text construct as text/html and leaves it encoded. Text that could be base64
         # (no spaces, base64's alphabet) is rare; only then is the document searched for the type that says so.

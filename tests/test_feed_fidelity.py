@@ -373,3 +373,29 @@ def test_only_url_attributes_are_resolved() -> None:
     (story,) = parse_feed(body.encode(), "http://news.test/dir/feed").stories
     assert 'href="http://news.test/x"' in story.summary and 'title="/not-a-url"' in story.summary
     assert 'src="http://news.test/dir/p.png"' in story.summary and 'href="/no"' in story.summary
+
+
+@pytest.mark.parametrize("extra", ["", 'xml:base="http://news.test/"'], ids=["fast-path", "xml-base"])
+def test_an_atom_entry_without_author_has_the_feeds(extra: str) -> None:
+    body = atom(
+        "<author><name>Desk</name></author><entry><title>S</title><id>urn:s</id><link href='http://news.test/s'/></entry>",
+        extra,
+    )
+    (story,) = parse_feed(body.encode(), "http://news.test/feed").stories
+    assert story.authors == ["Desk"]
+    atom03 = (
+        '<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>T</title><author><name>Desk</name></author>'
+        "<entry><title>S</title><id>urn:s</id><link rel='alternate' href='http://news.test/s'/></entry></feed>"
+    )
+    (story,) = parse_feed(atom03.encode(), "http://news.test/feed").stories  # read by feedparser
+    assert story.authors == ["Desk"]
+
+
+def test_atom_elements_in_rss_items(server: HTTPServer, capsys: Any) -> None:
+    body = rss(
+        "<item><title>S</title><atom:link href='http://news.test/atom-link' rel='alternate'/>"
+        "<atom:author><atom:name>Aigerim Sadykova</atom:name></atom:author></item>",
+        ns='xmlns:atom="http://www.w3.org/2005/Atom"',
+    )
+    (story,) = headlines(server, capsys, body, "application/rss+xml")
+    assert (story["url"], story["author"]) == ("http://news.test/atom-link", "Aigerim Sadykova")

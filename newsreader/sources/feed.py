@@ -518,6 +518,7 @@ def _feedparser(data: bytes, url: str, content_type: str) -> Any:
 # when it is small enough (LOOSE_MAX_BYTES).
 _ATOM03 = "atom03"
 _DC = "http://purl.org/dc/elements/1.1/"
+_ATOM = "http://www.w3.org/2005/Atom"
 _DCTERMS = "http://purl.org/dc/terms/"
 _XHTML = "http://www.w3.org/1999/xhtml"
 _FOREIGN = ("http://www.w3.org/1998/Math/MathML", "http://www.w3.org/2000/svg")
@@ -633,6 +634,11 @@ def fast_path_doubt(doc: bytes, parsed: Any = None) -> str:
         return ""
     if b"<summary" in doc:
         return "RSS carrying <summary> (feedparser makes it the content)"
+    atom_prefix = next((p for p, u in (parsed.namespaces or {}).items() if u == _ATOM and p), "")
+    if atom_prefix and not all(e.get("link") and e.get("author") for e in entries):
+        first = doc.find(b"<item")
+        if first >= 0 and doc.find(b"<" + atom_prefix.encode("ascii", "replace") + b":", first) >= 0:
+            return "Atom elements in RSS items (feedparser-rs reads only the channel's atom:link)"
     if bodiless and (b"<fullitem" in doc or _BODY.search(doc)):
         return "<fullitem> or <body> as the item's body"
     first = doc.find(b"<item")
@@ -711,6 +717,12 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
                     story.published = None
     else:
         stories = [entry_to_story(e, url, now) for e in entries]
+    if version.startswith("atom"):
+        # An Atom entry without authors has its feed's (RFC 4287, 4.2.1); feedparser-rs applies it, feedparser not.
+        inherited = _authors(feed)
+        for story in stories if inherited else ():
+            if not story.authors:
+                story.authors = list(inherited)
     warning = ""
     if problem and not isinstance(problem, feedparser.CharacterEncodingOverride | feedparser.NonXMLContentType):
         warning = f"the feed is malformed; read what could be recovered ({problem})"

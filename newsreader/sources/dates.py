@@ -52,7 +52,7 @@ _ZONES = {
 }  # fmt: skip
 _DAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?"
 _ZONE = r"(?:(?P<sign>[+-])(?P<zh>\d{2}):?(?P<zm>\d{2})|(?P<name>[a-z]{1,5}|etc/(?:gmt|utc))(?:(?P<gsign>[+-])(?P<gh>\d{1,2})(?::?(?P<gm>\d{2}))?)?)"
-_TIME = r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?"
+_TIME = r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?(?:\s*(?P<ampm>[ap])\.?m\.?(?![a-z]))?"
 # "Fri, 1 Mar 2024 10:00:00 -0500", "Friday, 01 March 2024 10:00 EST", "Mon, 13 Feb, 2012 06:28 UTC", no time.
 _RFC822 = re.compile(
     rf"{_DAY}(?P<d>\d{{1,2}})[\s-]+(?P<mon>[a-z]{{3,9}})\.?,?[\s-]+(?P<y>\d{{2}}|\d{{4}})"
@@ -127,7 +127,12 @@ def _named(m: re.Match[str], year: str) -> datetime | None:
     month = _MONTHS.get(m["mon"].lower().rstrip("."))
     if month is None:
         return None
-    return _build(_year(year), month, int(m["d"]), int(m["h"] or 0), int(m["mi"] or 0), int(m["s"] or 0), _zone(m))
+    hour = int(m["h"] or 0)
+    if m["ampm"]:  # "10:00 PM": a 12-hour clock
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if m["ampm"].lower() == "p" else 0)
+    return _build(_year(year), month, int(m["d"]), hour, int(m["mi"] or 0), int(m["s"] or 0), _zone(m))
 
 
 @lru_cache(maxsize=1024)  # an entry's published and updated are often one string; feeds repeat them

@@ -565,14 +565,38 @@ _NESTED_CATEGORY = re.compile(rb"<category\b[^>/]*>[^<]*<(?![/!])")
 _PREFIXED_ROOT = re.compile(rb"<([\w.-]+):(?:rss|feed|rdf|channel)[\s>]", re.I)
 
 
-def _texts(entry: Any) -> list[str]:
-    return [_str(entry.get("summary")), *(_str(_field(c, "value")) for c in _list(entry.get("content")))]
+def _texts_of(entries: Any) -> list[tuple[str, list[str]]]:
+    """Each entry's title and body texts (summary, contents), as feedparser-rs gives them."""
+    return [
+        (_str(e.get("title")), [_str(e.get("summary")), *(_str(_field(c, "value")) for c in e.get("content") or ())])
+        for e in entries
+    ]
 
 
-def fast_path_doubt(doc: bytes, parsed: Any = None) -> str:
+def _body_signs(texts: list[tuple[str, list[str]]]) -> tuple[bool, bool, bool]:
+    """(some entry has no body text, some body holds escaped markup or doubled entities, some text could be base64).
+
+    Plain loops and searches of one joined string: this runs for every feed."""
+    bodiless = False
+    for _title, bodies in texts:
+        for text in bodies:
+            if text and not text.isspace():
+                break
+        else:
+            bodiless = True
+            break
+    joined = "\x00".join(text for _title, bodies in texts for text in bodies)
+    escaped = "&lt;" in joined or "&amp;amp;" in joined
+    spaceless = [t for title, bodies in texts for t in (title, *bodies) if t and " " not in t]
+    base64ish = any(_BASE64ISH.fullmatch(t) for t in spaceless)
+    return bodiless, escaped, base64ish
+
+
+def fast_path_doubt(doc: bytes, parsed: Any = None, stories: list[Story] | None = None) -> str:
     """Why feedparser should read this document rather than feedparser-rs ("" when there is no reason).
 
-    `parsed` is feedparser-rs's reading of `doc` (parsed here when not given)."""
+    `parsed` is feedparser-rs's reading of `doc` (parsed here when not given); `stories`, when given, are made of
+    it already, and their texts are looked at rather than fetched from feedparser-rs again (each fetch copies)."""
     if parsed is None:
         try:
             parsed = feedparser_rs.parse(doc)
@@ -611,22 +635,21 @@ def fast_path_doubt(doc: bytes, parsed: Any = None) -> str:
             return "MathML or SVG in content"
         elif prefix and any(tag + name in doc for name in _CORE_NAMES):
             return f"an extension element <{prefix}:…> named like a core one"
-    bodiless = not all(
-        _str(e.get("summary")).strip() or any(_str(_field(c, "value")).strip() for c in _list(e.get("content")))
-        for e in entries
-    )
+    if stories is not None:
+        texts = [(story.title, [story.summary, story.content]) for story in stories]
+    else:
+        texts = _texts_of(entries)
+    bodiless, escaped, base64ish = _body_signs(texts)
     if bodiless and (b"MathML" in doc or b"/2000/svg" in doc):
         return "MathML or SVG in content"
     # Inside <noscript>, <iframe>, <noframes>, <noembed>, <xmp> feedparser-rs escapes the markup as text
     # ("&lt;img …&gt;" shown as such) and doubles entities; told by what it wrote, then by the document.
-    if any("&lt;" in v or "&amp;amp;" in v for e in entries for v in _texts(e)) and _RAW_TEXT.search(doc):
+    if escaped and _RAW_TEXT.search(doc):
         return "markup inside <noscript>, <iframe> or the like (feedparser-rs shows it as text)"
     if version.startswith("atom"):
         # feedparser-rs reports a base64 text construct as text/html and leaves it encoded. Text that could be base64
         # (no spaces, base64's alphabet) is rare; only then is the document searched for the type that says so.
-        if any(_BASE64ISH.fullmatch(_str(e.get(k)) or " ") for e in entries for k in ("title", "summary")) or any(
-            _BASE64ISH.fullmatch(_str(_field(c, "value")) or " ") for e in entries for c in _list(e.get("content"))
-        ):
+        if base64ish:
             for m in _OTHER_TYPE.finditer(doc):
                 element = doc[doc.rfind(b"<", 0, m.start()) + 1 : m.start()].split(None, 1)[:1]
                 if element and element[0] in _TEXT_CONSTRUCTS:
@@ -669,17 +692,21 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         if rewritten is None:
             raise FeedError(f"not an RSS or Atom feed ({why})")
         doc = rewritten
+    now = datetime.now(UTC)
     fast = _parse_fast(doc)
     parsed, links = fast if fast is not None else (None, [])
+    stories: list[Story] | None = None
+    if fast is not None:
+        stories = _fast_stories(fast[0], links, doc, url, now)
     if fast is not None and len(doc) <= LOOSE_MAX_BYTES:
         # feedparser-rs found no entries (feedparser may: an Atom feed of <item>s), or the document has a shape it
         # misreads: feedparser decides, and its reading is kept when it finds entries.
-        doubt = "no entries" if not fast[0].entries else fast_path_doubt(doc, fast[0])
+        doubt = "no entries" if not stories else fast_path_doubt(doc, fast[0], stories)
         careful = _careful(doc, url, content_type) if doubt else None
         if doubt:
             log.debug("%s: read by feedparser (%s)", url, doubt)
         if careful is not None and careful.get("entries") and not (doubt == "no entries" and careful.get("bozo")):
-            parsed, fast, links = careful, None, []
+            parsed, fast, links, stories = careful, None, [], None
             if careful.get("bozo"):
                 problem = careful.get("bozo_exception")
     if parsed is None and len(doc) <= LOOSE_MAX_BYTES:
@@ -689,8 +716,9 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
     if parsed is None or not parsed.get("entries"):
         repaired, why = _rewrite(doc, recover=True)
         fast = _parse_fast(repaired, accept_bozo=True) if repaired is not None else None
-        if fast is not None:
+        if fast is not None and repaired is not None:
             parsed, links = fast
+            stories = _fast_stories(parsed, links, repaired, url, now)
             problem = why or "repaired by libxml2"
         elif parsed is None:
             problem = why
@@ -704,18 +732,8 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         if b"<html" in head or b"<!doctype html" in head:
             raise FeedError("this is a web page, not a feed")
         raise FeedError(f"not an RSS or Atom feed ({problem or 'no feed elements found'})")
-    now = datetime.now(UTC)
     feed = parsed.get("feed") or {}
-    if fast is not None:
-        stories = [
-            entry_to_story(e, url, now, escaped_titles=True, link=link) for e, link in zip(entries, links, strict=True)
-        ]
-        if b"dc:date" in doc and not (b"pubDate" in doc or b"published>" in doc or b"issued>" in doc):
-            # feedparser-rs makes dc:date the published date too; feedparser (and the spec's sense) only updated
-            for story, entry in zip(stories, entries, strict=True):
-                if entry.get("dc_date") and story.updated:
-                    story.published = None
-    else:
+    if fast is None or stories is None:
         stories = [entry_to_story(e, url, now) for e in entries]
     if version.startswith("atom"):
         # An Atom entry without authors has its feed's (RFC 4287, 4.2.1); feedparser-rs applies it, feedparser not.
@@ -730,6 +748,19 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
     if fast is not None:
         title = html.unescape(title)
     return ParsedFeed(title=title, link=_str(feed.get("link")) or url, stories=stories, warning=warning)
+
+
+def _fast_stories(parsed: Any, links: list[str], doc: bytes, url: str, now: datetime) -> list[Story]:
+    entries = parsed.entries
+    stories = [
+        entry_to_story(e, url, now, escaped_titles=True, link=link) for e, link in zip(entries, links, strict=True)
+    ]
+    if b"dc:date" in doc and not (b"pubDate" in doc or b"published>" in doc or b"issued>" in doc):
+        # feedparser-rs makes dc:date the published date too; feedparser (and the spec's sense) only updated
+        for story, entry in zip(stories, entries, strict=True):
+            if entry.get("dc_date") and story.updated:
+                story.published = None
+    return stories
 
 
 def _careful(doc: bytes, url: str, content_type: str) -> Any:

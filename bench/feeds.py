@@ -44,9 +44,11 @@ def refresh_ab(other: Path, runs: int, feeds: int = 500, items: int = 50, latenc
     """The same cold refresh by this tree and by `other` (a checkout of another commit), alternating run by run on
     one server and corpus, so load on a shared machine falls on both alike. `python -m newsreader` is started with
     each tree as its working directory, so it imports that tree's package."""
-    from bench.run import timed
+    import json
+    import subprocess
 
     got: dict[str, list[float]] = {"this": [], "other": []}
+    cpu: dict[str, list[float]] = {"this": [], "other": []}
     work = ROOT / "bench" / "out"
     work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nr-bench-ab-", dir=work) as tmp:
@@ -59,18 +61,36 @@ def refresh_ab(other: Path, runs: int, feeds: int = 500, items: int = 50, latenc
                 for label, root in order if run % 2 == 0 else order[::-1]:
                     cmd, env = reader_setup(Path(tmp) / f"{label}-{run}", urls)
                     server.counts()
-                    wall, _, _ = timed(cmd, env, cwd=root)
+                    measured = subprocess.run(
+                        [sys.executable, "-m", "bench.measure", *cmd],
+                        env=env,
+                        cwd=root,
+                        capture_output=True,
+                        text=True,
+                        timeout=900,
+                        check=True,
+                    )
+                    result = json.loads(measured.stdout)
                     statuses = server.counts()
-                    if statuses.get(200, 0) != feeds:
-                        raise RuntimeError(f"{label} run {run}: the server answered {statuses}")
-                    got[label].append(wall)
-                    print(f"run {run} {label}: {wall:.2f} s", flush=True)
+                    if result["returncode"] != 0 or statuses.get(200, 0) != feeds:
+                        raise RuntimeError(
+                            f"{label} run {run}: exit {result['returncode']}, server answered {statuses}"
+                        )
+                    got[label].append(result["wall_s"])
+                    cpu[label].append(result.get("cpu_s", 0.0))
+                    print(f"run {run} {label}: {result['wall_s']:.2f} s wall, {cpu[label][-1]:.2f} s CPU", flush=True)
     for label, values in got.items():
         print(
             f"{label} ({ROOT if label == 'this' else other}): cold refresh {feeds} x {items}, {latency:g} ms: "
             f"median {statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f}) over {runs} runs"
         )
-    print(f"this / other: {statistics.median(got['this']) / statistics.median(got['other']):.3f}")
+    paired = [this / other for this, other in zip(got["this"], got["other"], strict=True)]
+    print(
+        f"this / other: medians {statistics.median(got['this']) / statistics.median(got['other']):.3f}, "
+        f"paired runs {statistics.median(paired):.3f}; CPU seconds (process tree) "
+        f"{statistics.median(cpu['this']):.2f} / {statistics.median(cpu['other']):.2f} = "
+        f"{statistics.median(cpu['this']) / max(statistics.median(cpu['other']), 1e-9):.3f}"
+    )
 
 
 def _timeit(fn: object, docs: list[tuple[bytes, str, str]], runs: int) -> float:

@@ -71,6 +71,9 @@ def main() -> None:
                 "returncode": proc.returncode,
                 "wall_s": wall,
                 "max_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                # CPU seconds of the process and the descendants it waited for (the refresh's worker pool):
+                # less shaken than wall time by other load on a shared machine.
+                "cpu_s": (lambda u: u.ru_utime + u.ru_stime)(resource.getrusage(resource.RUSAGE_CHILDREN)),
                 "tree_peak_mb": peak[0] / 1048576,
                 "stderr": err.decode(errors="replace")[-400:],
             }

@@ -5,12 +5,14 @@
   for (this wrapper runs nothing else, so the figure is the command's own);
 - tree_peak_mb: the largest sum of PSS (proportional set size: shared pages split between the processes sharing
   them, so nothing is counted twice) over the command and all its descendants, sampled from /proc every 50 ms;
-  a program that works in several processes, like the reader's parsing pool, is counted whole.
+  a program that works in several processes, like the reader's parsing pool, is counted whole;
+- cpu_s: user + system CPU seconds of the command and all its descendants, sampled from /proc alike.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -36,6 +38,22 @@ def pss_kb(pid: int) -> int:
     return 0
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root: int, seen: dict[int, float]) -> None:
+    """Record in `seen` the CPU seconds (user + system) each process of the tree has used so far."""
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            seen[pid] = max(seen.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+        except (OSError, IndexError, ValueError):
+            continue
+        todo += children(pid)
+
+
 def tree_pss(root: int) -> int:
     """Bytes of PSS in `root` and its descendants now."""
     total, todo = 0, [root]
@@ -55,9 +73,12 @@ def main() -> None:
     peak = [0]
     done = threading.Event()
 
+    cpu: dict[int, float] = {}
+
     def sample() -> None:
         while not done.wait(0.05):
             peak[0] = max(peak[0], tree_pss(proc.pid))
+            tree_cpu(proc.pid, cpu)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -71,6 +92,9 @@ def main() -> None:
                 "returncode": proc.returncode,
                 "wall_s": wall,
                 "max_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                # CPU seconds of the whole tree (the reader's worker pool included), sampled with the PSS: each
+                # process's last <50 ms are missed. Less shaken than wall time by other load on a shared machine.
+                "cpu_s": sum(cpu.values()),
                 "tree_peak_mb": peak[0] / 1048576,
                 "stderr": err.decode(errors="replace")[-400:],
             }

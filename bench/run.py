@@ -446,8 +446,20 @@ def document(rows: list[Row], quick: bool, load: str) -> str:
         "Body-text precision and recall (multisets of words) on a small labelled set: hand-written pages in the shapes of\n"
         "common CMSs (`bench/extract_quality.py`, each with its true body) and the sample site's 4 pages; ours\n"
         "against trafilatura alone, which we build on.\n\n"
-        f"{extract_quality_table(1 if quick else 5)}\n"
+        f"{extract_quality_table(1 if quick else 5)}\n\n"
+        f"{feeds_section(quick)}"
     )
+
+
+def feeds_section(quick: bool) -> str:
+    """Feed parsing times and conformance with feedparser (bench/feeds.py), or why they could not be measured."""
+    from bench.feeds import section
+
+    try:
+        return section(1, 10) if quick else section(5)
+    except (ImportError, AttributeError, RuntimeError, OSError) as exc:
+        print(f"feed parsing: not measured: {exc}", file=sys.stderr, flush=True)
+        return f"## Feed parsing\n\nnot measured: {type(exc).__name__}: {exc}\n"
 
 
 def guarded(names: str, step: Callable[[], list[Row]]) -> list[Row]:

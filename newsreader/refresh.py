@@ -441,7 +441,7 @@ class Refresher:
         if kind == "json":  # a JSON Feed is a feed; other JSON gets parse_feed's clear error
             return await self._subscribe_feed(url, resp=resp, full_text=full_text)
         if kind == "html" and not scrape:
-            feeds = find_feeds(resp.content, resp.url)
+            feeds = find_feeds(resp.content, resp.url, resp.content_type)
             if feeds:
                 feed_url, feed_title = feeds[0]
                 feed_url = urls.normalise(feed_url)

@@ -22,9 +22,9 @@ HTML_ROOTS = {b"html", b"head", b"body"}
 SNIFF_BYTES = 4096
 
 
-def find_feeds(html: str | bytes, url: str) -> list[tuple[str, str]]:
+def find_feeds(html: str | bytes, url: str, content_type: str | None = None) -> list[tuple[str, str]]:
     """Feeds a page advertises with <link rel="alternate" type=...>, as (absolute URL, title), in page order."""
-    tree = LexborHTMLParser(decode_html(html))
+    tree = LexborHTMLParser(decode_html(html, content_type))  # the HTTP charset counts, as for any page
     found: list[tuple[str, str]] = []
     for link in tree.css("link[rel][href]"):
         rels = (link.attributes.get("rel") or "").lower().split()

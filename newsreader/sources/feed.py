@@ -12,9 +12,12 @@ import codecs
 import hashlib
 import html
 import io
+import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -23,7 +26,10 @@ import feedparser_rs
 from lxml import etree
 
 from newsreader.model import Story
+from newsreader.sources.charset import xml_as_utf8
+from newsreader.sources.dates import parse_date
 
+log = logging.getLogger(__name__)
 MAX_ENTRIES = 200_000  # a 100,000-item archive feed is real; this is the bound, not a wish
 # feedparser's loose parser (sgmllib) and its HTML sanitiser are quadratic on hostile shapes: 0.3 MB of unclosed
 # tags took 5 s, 10 MB over two minutes (measured). It only ever sees documents up to this size; larger broken
@@ -92,14 +98,34 @@ def _field(obj: Any, key: str) -> Any:
     return getattr(obj, key, None)
 
 
+_NAME_PAREN = re.compile(r"(?P<a>[^()]*?)\s*\((?P<b>[^()]*)\)")
+_NAME_ANGLE = re.compile(r"(?P<a>[^<>]*?)\s*<(?P<b>[^<>]*@[^<>]*)>")
+
+
+def _person(text: str) -> str:
+    """A byline as a person reads it: "me@example.com (Name)", "Name (me@example.com)", "Name <me@…>" -> Name."""
+    text = " ".join(text.split())
+    if "@" not in text:
+        return text
+    m = _NAME_PAREN.fullmatch(text) or _NAME_ANGLE.fullmatch(text)
+    if m is None:
+        return text
+    a, b = m["a"].strip(), m["b"].strip()
+    if "@" in a and b and "@" not in b:
+        return b
+    if "@" in b and a:
+        return a
+    return text
+
+
 def _authors(entry: Any) -> list[str]:
     names: list[str] = []
     for author in _list(entry.get("authors")):
-        name = (_str(_field(author, "name")) or _str(_field(author, "email"))).strip()
+        name = _person(_str(_field(author, "name")) or _str(_field(author, "email")))
         if name and name not in names:
             names.append(name)
     if not names and _str(entry.get("author")).strip():
-        names.append(_str(entry.get("author")).strip())
+        names.append(_person(_str(entry.get("author"))))
     return names
 
 
@@ -125,11 +151,124 @@ def _key(entry: Any, link: str, title: str, when: datetime | None) -> str:
     return f"sha1:{digest}"
 
 
+# feedparser-rs writes a text's "&" back as "&amp;" (feedparser keeps what the feed meant: "Tom & Jerry").
+_ESCAPED_AMP = re.compile(r"&amp;(?!#?\w+;)")
+# A relative URL in a link or image of a body: resolved against the feed's URL, as feedparser does.
+_RELATIVE_REF = re.compile(
+    r"""(?P<attr>\b(?:href|src|cite|poster)=)(?P<q>["'])(?!https?:|mailto:|data:|#)(?P<url>[^"'<>]*)(?P=q)""", re.I
+)
+_TAG = re.compile(r"<(?P<name>[a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
+# Which attribute of which element holds a URL (feedparser's list, of the elements feeds keep).
+_URI_ATTRIBUTES = {
+    "a": {"href"},
+    "area": {"href"},
+    "link": {"href"},
+    "img": {"src"},
+    "audio": {"src"},
+    "video": {"src", "poster"},
+    "source": {"src"},
+    "input": {"src"},
+    "iframe": {"src"},
+    "frame": {"src"},
+    "embed": {"src"},
+    "script": {"src"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+    "del": {"cite"},
+    "ins": {"cite"},
+}
+
+
+_C1 = re.compile("[\x80-\x9f]")
+_C0 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_C1_OR_CSI = re.compile("\x9b[0-?]*[ -/]*[@-~]|[\x80-\x9f]")  # a C1 CSI sequence is kept whole, for safe.py
+
+
+def repair_c1(value: str) -> str:
+    """Text with C1 control characters, which no feed means: UTF-8 read as Latin-1 ("â\x80¦" -> "…") decoded
+    again, else windows-1252's characters at those code points ("&#146;" -> "’"), as feedparser does."""
+    if _C0.search(value):
+        return value  # terminal control sequences, not mojibake: safe.py removes them whole
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return _C1_OR_CSI.sub(
+        lambda m: m[0] if len(m[0]) > 1 else m[0].encode("latin-1").decode("cp1252", "replace"), value
+    )
+
+
+_RS_REL = ' rel="nofollow noopener noreferrer"'  # feedparser-rs's sanitiser adds it to every <a>
+
+
+def _fast_text(value: str, base_url: str) -> str:
+    """A summary or content of feedparser-rs made what feedparser gives: "&" unescaped, relative links resolved."""
+    if _RS_REL in value:
+        value = value.replace(_RS_REL, "")
+    if not value.isascii() and _C1.search(value):
+        value = repair_c1(value)
+    if "&amp;" in value:
+        value = _ESCAPED_AMP.sub("&", value)
+    if base_url and ("href=" in value or "src=" in value):
+        value = _TAG.sub(lambda m: _absolute_tag(m, base_url), value)
+    return value
+
+
+def _absolute_tag(tag: re.Match[str], base_url: str) -> str:
+    attributes = _URI_ATTRIBUTES.get(tag["name"].lower())
+    if attributes is None:
+        return tag[0]
+    return _RELATIVE_REF.sub(lambda m: _absolute(m, base_url) if m["attr"][:-1].lower() in attributes else m[0], tag[0])
+
+
+def _absolute(m: re.Match[str], base_url: str) -> str:
+    try:
+        url = urljoin(base_url, html.unescape(m["url"]).strip())
+    except ValueError:
+        return m[0]
+    return f"{m['attr']}{m['q']}{html.escape(url, quote=True)}{m['q']}"
+
+
+def _base(detail: Any, base_url: str) -> str:
+    """The base URL of a text of feedparser-rs (Atom's xml:base, which it resolves), else the feed's URL."""
+    base = _str(_field(detail, "base")) if detail is not None else ""
+    if not base or base == base_url:
+        return base_url
+    return _joined(base_url, base)
+
+
+@lru_cache(maxsize=256)  # one feed's entries share one or two bases
+def _joined(base_url: str, base: str) -> str:
+    try:
+        return urljoin(base_url, base)
+    except ValueError as exc:  # a base that is no URL ("http://[x"): the feed's own URL serves
+        log.debug("xml:base %r of %s ignored (%s)", base, base_url, exc)
+        return base_url
+
+
+def _when(entry: Any, key: str, now: datetime, fast: bool) -> datetime | None:
+    """A date of the entry: its own string read by dates.parse_date, else the parser's reading of it."""
+    raw = _str(entry.get(key))
+    if raw:
+        when = parse_date(raw)
+        if when is not None:
+            return when if EARLIEST <= when <= now + FUTURE_SLACK else None
+        if fast:
+            return None  # feedparser-rs reads "-05:00" as UTC: a wrong date is worse than none
+    return _date(entry.get(f"{key}_parsed"), now)
+
+
 def entry_to_story(
-    entry: Any, base_url: str, now: datetime | None = None, escaped_titles: bool = False, link: str = ""
+    entry: Any,
+    base_url: str,
+    now: datetime | None = None,
+    escaped_titles: bool = False,
+    link: str = "",
+    fast: bool = False,
 ) -> Story:
-    """One feedparser (or feedparser-rs) entry -> a Story. Never raises on odd entries."""
+    """One feedparser (or feedparser-rs, `fast`) entry -> a Story. Never raises on odd entries."""
     now = now or datetime.now(UTC)
+    fast = fast or escaped_titles
     link = link or _str(entry.get("link")).strip()
     if link and not link.startswith(("http://", "https://")):  # urljoin costs more than the rest of the entry
         try:
@@ -137,14 +276,28 @@ def entry_to_story(
         except ValueError:
             link = ""
     summary = _str(entry.get("summary"))
+    content = _content(entry)
+    if fast:
+        summary_base = _base(entry.get("summary_detail"), base_url)
+        content_base = summary_base if content == summary else base_url
+        for part in _list(entry.get("content")):
+            if _str(_field(part, "value")) == content:
+                content_base = _base(part, base_url)
+                break
+        summary = _fast_text(summary, summary_base)
+        content = _fast_text(content, content_base)
     title = " ".join(_str(entry.get("title")).split())
     if escaped_titles:
         title = html.unescape(title)  # feedparser-rs leaves "&amp;" in titles where feedparser gives "&"
-    published = _date(entry.get("published_parsed"), now)
-    updated = _date(entry.get("updated_parsed"), now)
+    if fast and not title.isascii() and _C1.search(title):
+        title = repair_c1(title)
+    if fast and _RS_REL in title:
+        title = title.replace(_RS_REL, "")
+    published = _when(entry, "published", now, fast)
+    updated = _when(entry, "updated", now, fast)
     if not title:
         # A title-less item (allowed in RSS 2.0): make one from the start of its text.
-        text = " ".join(feedparser_strip(summary).split())
+        text = " ".join(html.unescape(feedparser_strip(summary or content)).split())
         title = (text[:80] + "…") if len(text) > 80 else (text or "(untitled)")
     return Story(
         key=_key(entry, link, title, published or updated),
@@ -154,7 +307,7 @@ def entry_to_story(
         published=published,
         updated=updated,
         summary=summary,
-        content=_content(entry),
+        content=content,
     )
 
 
@@ -187,6 +340,11 @@ def _parse_fast(data: bytes, accept_bozo: bool = False) -> tuple[Any, list[str]]
         if raw is None or len(raw) != len(parsed.entries):
             return None
         links = raw
+    elif parsed.version.startswith("atom") and any(not entry.get("links") for entry in parsed.entries):
+        # An Atom <link> with the URL as its text (no href): feedparser reads it, feedparser-rs does not.
+        raw = _entry_links(data)
+        if raw is not None and len(raw) == len(parsed.entries):
+            links = raw
     return parsed, links
 
 
@@ -354,6 +512,164 @@ def _feedparser(data: bytes, url: str, content_type: str) -> Any:
         return None
 
 
+# Shapes feedparser-rs reads differently from feedparser (measured on feedparser's corpus: bench.feeds conformance),
+# rare in real feeds. They are told mostly from what feedparser-rs itself reports (version, namespaces, content
+# types), so an ordinary feed costs a few substring searches; a document showing one is read by feedparser instead
+# when it is small enough (LOOSE_MAX_BYTES).
+_ATOM03 = "atom03"
+_DC = "http://purl.org/dc/elements/1.1/"
+_ATOM = "http://www.w3.org/2005/Atom"
+_DCTERMS = "http://purl.org/dc/terms/"
+_XHTML = "http://www.w3.org/1999/xhtml"
+_FOREIGN = ("http://www.w3.org/1998/Math/MathML", "http://www.w3.org/2000/svg")
+# Namespaces whose elements feedparser-rs reads for what they are. An element of any other one that is named like a
+# core element ("szf:description", "r:title" under a prefixed root) it may take for the core one.
+_KNOWN_NAMESPACES: tuple[str, ...] = (
+    "http://www.w3.org/2005/Atom",
+    "http://search.yahoo.com/mrss",
+    "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://purl.org/rss/1.0/",
+    "http://purl.org/rss/1.0/modules/",
+    "http://www.google.com/schemas/play-podcasts/1.0",
+    "https://podcastindex.org/namespace/1.0",
+    "http://wellformedweb.org/CommentAPI/",
+    "http://www.w3.org/XML/1998/namespace",
+    "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "http://www.georss.org/georss",
+)
+_KNOWN_NAMESPACES = tuple(uri.lower() for uri in _KNOWN_NAMESPACES)  # matched case-blind: "…/DTDs/Podcast-1.0.dtd"
+# The prefixes feedparser-rs recognises these namespaces by (it matches prefixes, not namespace URIs).
+_USUAL_PREFIX = {
+    "http://purl.org/rss/1.0/modules/content": "content",
+    "http://purl.org/dc/elements/1.1": "dc",
+    "http://purl.org/dc/terms": "dcterms",
+    "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
+    "http://search.yahoo.com/mrss": "media",
+    "http://www.w3.org/2005/atom": "atom",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns": "rdf",
+    "http://www.georss.org/georss": "georss",
+    "http://purl.org/rss/1.0/modules/slash": "slash",
+    "http://wellformedweb.org/commentapi": "wfw",
+    "http://www.google.com/schemas/play-podcasts/1.0": "googleplay",
+    "https://podcastindex.org/namespace/1.0": "podcast",
+}
+_URI_OF_PREFIX = {prefix: uri for uri, prefix in _USUAL_PREFIX.items()}
+_CORE_NAMES = (b"description", b"title", b"link", b"summary", b"author", b"creator")
+_BASE64ISH = re.compile(r"\s*[A-Za-z0-9+/]{8,}={0,2}(?:\s+[A-Za-z0-9+/]{4,}={0,2})*\s*")
+_OTHER_TYPE = re.compile(rb"""type\s*=\s*["'](?!(?:text|html|xhtml)["']|text/|[^"']*xml["'])""")
+_TEXT_CONSTRUCTS = (b"content", b"summary", b"title", b"atom:content", b"atom:summary", b"atom:title")
+_RAW_TEXT = re.compile(rb"(?:<|&lt;|&#60;)(?:noscript|iframe|noframes|noembed|xmp)\b", re.I)
+_BODY = re.compile(rb"<(?:[\w.-]+:)?body[\s>]")
+_NESTED_CATEGORY = re.compile(rb"<category\b[^>/]*>[^<]*<(?![/!])")
+_PREFIXED_ROOT = re.compile(rb"<([\w.-]+):(?:rss|feed|rdf|channel)[\s>]", re.I)
+
+
+def _texts_of(entries: Any) -> list[tuple[str, list[str]]]:
+    """Each entry's title and body texts (summary, contents), as feedparser-rs gives them."""
+    return [
+        (_str(e.get("title")), [_str(e.get("summary")), *(_str(_field(c, "value")) for c in e.get("content") or ())])
+        for e in entries
+    ]
+
+
+def _body_signs(texts: list[tuple[str, list[str]]]) -> tuple[bool, bool, bool]:
+    """(some entry has no body text, some body holds escaped markup or doubled entities, some text could be base64).
+
+    Plain loops and searches of one joined string: this runs for every feed."""
+    bodiless = False
+    for _title, bodies in texts:
+        for text in bodies:
+            if text and not text.isspace():
+                break
+        else:
+            bodiless = True
+            break
+    joined = "\x00".join(text for _title, bodies in texts for text in bodies)
+    escaped = "&lt;" in joined or "&amp;amp;" in joined
+    spaceless = [t for title, bodies in texts for t in (title, *bodies) if t and " " not in t]
+    base64ish = any(_BASE64ISH.fullmatch(t) for t in spaceless)
+    return bodiless, escaped, base64ish
+
+
+def fast_path_doubt(doc: bytes, parsed: Any = None, stories: list[Story] | None = None) -> str:
+    """Why feedparser should read this document rather than feedparser-rs ("" when there is no reason).
+
+    `parsed` is feedparser-rs's reading of `doc` (parsed here when not given); `stories`, when given, are made of
+    it already, and their texts are looked at rather than fetched from feedparser-rs again (each fetch copies)."""
+    if parsed is None:
+        try:
+            parsed = feedparser_rs.parse(doc)
+        except Exception:
+            return "feedparser-rs cannot read it"
+    version = parsed.version or ""
+    if version == _ATOM03:
+        return "Atom 0.3 (escaped and base64 modes, its own date elements)"
+    if b"xml:base" in doc and not version.startswith("atom"):
+        # feedparser-rs resolves Atom's xml:base (links, and the base of each text); RSS's it ignores.
+        return "xml:base in RSS (relative links resolve against it)"
+    head = doc[:4096]
+    m = _PREFIXED_ROOT.search(head)
+    if m and m.group(1).lower() != b"rdf":
+        return "a prefixed root element"
+    entries = parsed.entries
+    for prefix, uri in (parsed.namespaces or {}).items():
+        usual = _USUAL_PREFIX.get(uri.lower().rstrip("/#"))
+        # feedparser-rs knows these namespaces by their usual prefixes ("content:encoded"), not by their URIs
+        unusual = prefix and (usual or prefix in _URI_OF_PREFIX) and usual != prefix
+        if unusual and b"<" + prefix.encode("ascii", "replace") + b":" in doc:
+            return f"a namespace under an unusual prefix ({prefix}: for {uri})"
+        if uri.lower().startswith(_KNOWN_NAMESPACES):
+            continue
+        tag = b"<" + prefix.encode("ascii", "replace") + (b":" if prefix else b"")
+        if uri == _DC:
+            if not all(e.get("author") for e in entries) and tag + b"author" in doc:
+                return "dc:author (feedparser-rs does not read it)"
+        elif uri == _DCTERMS:
+            if any(tag + name in doc for name in (b"issued", b"modified", b"created")):
+                return "dcterms dates (feedparser-rs does not read them)"
+        elif uri == _XHTML:
+            if not version.startswith("atom") and tag + b"body" in doc:
+                return "an XHTML <body> as the item's body"
+        elif uri.startswith(_FOREIGN):
+            return "MathML or SVG in content"
+        elif prefix and any(tag + name in doc for name in _CORE_NAMES):
+            return f"an extension element <{prefix}:…> named like a core one"
+    if stories is not None:
+        texts = [(story.title, [story.summary, story.content]) for story in stories]
+    else:
+        texts = _texts_of(entries)
+    bodiless, escaped, base64ish = _body_signs(texts)
+    if bodiless and (b"MathML" in doc or b"/2000/svg" in doc):
+        return "MathML or SVG in content"
+    # Inside <noscript>, <iframe>, <noframes>, <noembed>, <xmp> feedparser-rs escapes the markup as text
+    # ("&lt;img …&gt;" shown as such) and doubles entities; told by what it wrote, then by the document.
+    if escaped and _RAW_TEXT.search(doc):
+        return "markup inside <noscript>, <iframe> or the like (feedparser-rs shows it as text)"
+    if version.startswith("atom"):
+        # feedparser-rs reports a base64 text construct as text/html and leaves it encoded. Text that could be base64
+        # (no spaces, base64's alphabet) is rare; only then is the document searched for the type that says so.
+        if base64ish:
+            for m in _OTHER_TYPE.finditer(doc):
+                element = doc[doc.rfind(b"<", 0, m.start()) + 1 : m.start()].split(None, 1)[:1]
+                if element and element[0] in _TEXT_CONSTRUCTS:
+                    return "base64 content (a non-text type)"
+        return ""
+    if b"<summary" in doc:
+        return "RSS carrying <summary> (feedparser makes it the content)"
+    atom_prefix = next((p for p, u in (parsed.namespaces or {}).items() if u == _ATOM and p), "")
+    if atom_prefix and not all(e.get("link") and e.get("author") for e in entries):
+        first = doc.find(b"<item")
+        if first >= 0 and doc.find(b"<" + atom_prefix.encode("ascii", "replace") + b":", first) >= 0:
+            return "Atom elements in RSS items (feedparser-rs reads only the channel's atom:link)"
+    if bodiless and (b"<fullitem" in doc or _BODY.search(doc)):
+        return "<fullitem> or <body> as the item's body"
+    first = doc.find(b"<item")
+    if first >= 0 and doc.find(b"<image", first) >= 0 and _NESTED_CATEGORY.search(doc, first):
+        return "elements inside a <category> (feedparser-rs takes their <link> for the item's)"
+    return ""
+
+
 def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
     """Parse feed bytes. Raises FeedError when nothing feed-like can be recovered."""
     if not data.strip():
@@ -361,29 +677,48 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
     if declares_entities(data):
         # Feeds have no use for their own entities; declaring them is how billion-laughs and XXE attacks start.
         raise FeedError("refused: the feed declares XML entities (a known attack on feed readers)")
-    doc, problem = data, None
-    if data.lstrip()[:1] == b"{" and b"\\u" in data:
-        doc = _LONE_SURROGATE_ESCAPES.sub(rb"\\ufffd", data)
-    if _entity_heavy(data):
-        rewritten, why = _rewrite(data, recover=False)
+    if data.lstrip()[:1] == b"{":
+        return _parse_json(data, url, content_type)
+    doc, _encoding = xml_as_utf8(data, content_type)
+    # The encoding is decided (the bytes are UTF-8 now, and say so): feedparser, if it reads them, must not decide
+    # again from the HTTP header (it takes text/xml without a charset as US-ASCII, RFC 3023).
+    content_type = "application/xml"
+    problem = None
+    if _entity_heavy(doc):
+        rewritten, why = _rewrite(doc, recover=False)
         if rewritten is None:
-            rewritten, why = _rewrite(data, recover=True)
+            rewritten, why = _rewrite(doc, recover=True)
             problem = why or "repaired by libxml2"
         if rewritten is None:
             raise FeedError(f"not an RSS or Atom feed ({why})")
         doc = rewritten
+    now = datetime.now(UTC)
     fast = _parse_fast(doc)
     parsed, links = fast if fast is not None else (None, [])
+    stories: list[Story] | None = None
+    if fast is not None:
+        stories = _fast_stories(fast[0], links, doc, url, now)
+    if fast is not None and len(doc) <= LOOSE_MAX_BYTES:
+        # feedparser-rs found no entries (feedparser may: an Atom feed of <item>s), or the document has a shape it
+        # misreads: feedparser decides, and its reading is kept when it finds entries.
+        doubt = "no entries" if not stories else fast_path_doubt(doc, fast[0], stories)
+        careful = _careful(doc, url, content_type) if doubt else None
+        if doubt:
+            log.debug("%s: read by feedparser (%s)", url, doubt)
+        if careful is not None and careful.get("entries") and not (doubt == "no entries" and careful.get("bozo")):
+            parsed, fast, links, stories = careful, None, [], None
+            if careful.get("bozo"):
+                problem = careful.get("bozo_exception")
     if parsed is None and len(doc) <= LOOSE_MAX_BYTES:
-        # &#55296; is no character; feedparser's loose parser raises on it.
-        parsed = _feedparser(_SURROGATE_REFS.sub(b"&#xfffd;", doc) if b"&#" in doc else doc, url, content_type)
+        parsed = _careful(doc, url, content_type)
         if parsed is not None and parsed.get("bozo"):
             problem = parsed.get("bozo_exception")
     if parsed is None or not parsed.get("entries"):
         repaired, why = _rewrite(doc, recover=True)
         fast = _parse_fast(repaired, accept_bozo=True) if repaired is not None else None
-        if fast is not None:
+        if fast is not None and repaired is not None:
             parsed, links = fast
+            stories = _fast_stories(parsed, links, repaired, url, now)
             problem = why or "repaired by libxml2"
         elif parsed is None:
             problem = why
@@ -397,14 +732,15 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         if b"<html" in head or b"<!doctype html" in head:
             raise FeedError("this is a web page, not a feed")
         raise FeedError(f"not an RSS or Atom feed ({problem or 'no feed elements found'})")
-    now = datetime.now(UTC)
     feed = parsed.get("feed") or {}
-    if fast is not None:
-        stories = [
-            entry_to_story(e, url, now, escaped_titles=True, link=link) for e, link in zip(entries, links, strict=True)
-        ]
-    else:
+    if fast is None or stories is None:
         stories = [entry_to_story(e, url, now) for e in entries]
+    if version.startswith("atom"):
+        # An Atom entry without authors has its feed's (RFC 4287, 4.2.1); feedparser-rs applies it, feedparser not.
+        inherited = _authors(feed)
+        for story in stories if inherited else ():
+            if not story.authors:
+                story.authors = list(inherited)
     warning = ""
     if problem and not isinstance(problem, feedparser.CharacterEncodingOverride | feedparser.NonXMLContentType):
         warning = f"the feed is malformed; read what could be recovered ({problem})"
@@ -412,3 +748,59 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
     if fast is not None:
         title = html.unescape(title)
     return ParsedFeed(title=title, link=_str(feed.get("link")) or url, stories=stories, warning=warning)
+
+
+def _fast_stories(parsed: Any, links: list[str], doc: bytes, url: str, now: datetime) -> list[Story]:
+    entries = parsed.entries
+    stories = [
+        entry_to_story(e, url, now, escaped_titles=True, link=link) for e, link in zip(entries, links, strict=True)
+    ]
+    if b"dc:date" in doc and not (b"pubDate" in doc or b"published>" in doc or b"issued>" in doc):
+        # feedparser-rs makes dc:date the published date too; feedparser (and the spec's sense) only updated
+        for story, entry in zip(stories, entries, strict=True):
+            if entry.get("dc_date") and story.updated:
+                story.published = None
+    return stories
+
+
+def _careful(doc: bytes, url: str, content_type: str) -> Any:
+    # &#55296; is no character; feedparser's loose parser raises on it.
+    return _feedparser(_SURROGATE_REFS.sub(b"&#xfffd;", doc) if b"&#" in doc else doc, url, content_type)
+
+
+def _parse_json(data: bytes, url: str, content_type: str) -> ParsedFeed:
+    """A JSON Feed (1.0/1.1), read by feedparser-rs, with what it drops taken from the JSON itself."""
+    doc = _LONE_SURROGATE_ESCAPES.sub(rb"\\ufffd", data) if b"\\u" in data else data
+    fast = _parse_fast(doc)
+    if fast is None or not fast[0].version.startswith("json"):
+        raise FeedError("this is JSON, not an RSS or Atom feed")
+    parsed, links = fast
+    try:
+        raw = json.loads(doc)
+    except ValueError as exc:  # feedparser-rs read it, so this is unexpected: say so, keep its reading
+        log.warning("JSON Feed %s: feedparser-rs read it, json did not (%s)", url, exc)
+        raw = {}
+    items = raw.get("items") if isinstance(raw, dict) else None
+    if not isinstance(items, list) or len(items) != len(parsed.entries):
+        items = [{}] * len(parsed.entries)
+    now = datetime.now(UTC)
+    stories = []
+    for entry, link, item in zip(parsed.entries, links, items, strict=True):
+        item = item if isinstance(item, dict) else {}
+        if not (link or _str(entry.get("link"))):
+            link = _str(item.get("external_url")).strip()
+        story = entry_to_story(entry, url, now, escaped_titles=True, link=link)
+        if isinstance(item.get("summary"), str):
+            story.summary = _str(item["summary"])  # plain text in JSON Feed: never HTML-escaped
+        text = item.get("content_text")
+        if isinstance(text, str) and not isinstance(item.get("content_html"), str):
+            # content is HTML to the reader; plain text is escaped and its blank lines kept as paragraphs
+            paragraphs = (html.escape(p.strip(), quote=False) for p in re.split(r"\n\s*\n", _str(text)) if p.strip())
+            story.content = "".join(f"<p>{p}</p>" for p in paragraphs)
+        guid = item.get("id")
+        if isinstance(guid, int | float) and not isinstance(guid, bool) and not _str(entry.get("id")):
+            story.key = str(guid)  # 1.0 feeds give numbers; the spec says strings, readers take both
+        stories.append(story)
+    feed = parsed.get("feed") or {}
+    title = html.unescape(" ".join(_str(feed.get("title")).split()))  # feedparser-rs escapes JSON's plain text
+    return ParsedFeed(title=title, link=_str(feed.get("link")) or url, stories=stories)

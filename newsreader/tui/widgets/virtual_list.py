@@ -36,8 +36,11 @@ class VirtualList(ScrollView, can_focus=True):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(LINE_CACHE)
-        self._style_key: tuple[Style, ...] = ()
         self._components = sorted(self._get_component_classes())
+        self._styled_by: tuple[object, ...] = ()  # the component styles the cached lines were drawn with
+        self._style_generation = 0
+        self._style_key: tuple[object, ...] = ()
+        self._base = Style()
 
     # -- what a subclass provides ----------------------------------------------------------------------
 
@@ -61,7 +64,7 @@ class VirtualList(ScrollView, can_focus=True):
 
     def render_past_end(self, y: int, width: int) -> Strip:
         """A line below the last row (an empty list may say so on its first line)."""
-        return Strip.blank(width, self.rich_style)
+        return Strip.blank(width, self._base)
 
     # -- data ------------------------------------------------------------------------------------------
 
@@ -152,22 +155,31 @@ class VirtualList(ScrollView, can_focus=True):
         return self.get_component_rich_style(name, partial=True)
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # The resolved styles, once a paint rather than once a line: they are part of every line's cache key.
-        self._style_key = (self.rich_style, *(self.get_component_rich_style(n) for n in self._components))
+        # The resolved style, once a paint rather than once a line: part of every line's cache key. Textual
+        # makes new component styles each time it applies CSS to the list (a theme, a pseudo-class): a new
+        # generation of lines. Compared by identity, since resolving them again after every refresh costs.
+        components = tuple(self._component_styles.get(name) for name in self._components)
+        if len(components) != len(self._styled_by) or any(
+            a is not b for a, b in zip(components, self._styled_by, strict=True)
+        ):
+            self._styled_by = components
+            self._style_generation += 1
+        self._base = self.rich_style
+        self._style_key = (self._style_generation, self._base)
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         index, part = divmod(self.scroll_offset.y + y, self.ROW)
         width = self.scrollable_content_region.width
         if width <= 0:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base)
         if index >= self.row_count:
             return self.render_past_end(y, width)
         selected = index == self.cursor
         key = (self.row_key(index), part, width, selected, self.has_focus, self._style_key)
         cached = self._lines.get(key)
         if cached is None:
-            base = self.rich_style
+            base = self._base
             if selected and self.CURSOR_COMPONENT:
                 base = base + self.get_component_rich_style(self.CURSOR_COMPONENT)
             text = self.render_row(index, part, width)

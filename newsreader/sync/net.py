@@ -107,7 +107,8 @@ class Http:
             # A form with repeated keys (i=1&i=2: edit-tag's ids) is encoded by hand: httpx's data= takes a dict.
             content = urlencode(list(data)).encode()
             hdrs["Content-Type"] = "application/x-www-form-urlencoded"
-        request = self._client.build_request(method, url, params=list(params), content=content, headers=hdrs)
+        # params=None, not []: an empty list would drop a query already in the URL (Fever's "?api&items").
+        request = self._client.build_request(method, url, params=list(params) or None, content=content, headers=hdrs)
         resp = await self._client.send(request, stream=True)
         try:
             body = await self._read_capped(resp)

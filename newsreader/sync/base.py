@@ -17,6 +17,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Self
 
 GREADER_ITEM_PREFIX = "tag:google.com,2005:reader/item/"
 _U64 = 1 << 64
@@ -137,7 +138,7 @@ class Backend(abc.ABC):
 
     requests: int = 0
 
-    async def __aenter__(self) -> Backend:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -298,8 +298,12 @@ class GReader(Backend):
         data = self._json(await self._call("POST", path, data=[("quickadd", feed_url)]), path)
         stream = data.get("streamId")
         if not data.get("numResults") or not isinstance(stream, str) or not stream:
-            why = str(data.get("error") or "no reason given")[:200]
-            raise SyncRefused(f"{self.base}: the server could not subscribe to {feed_url} ({why})")
+            # Subscribing is a set operation too: already subscribed (say, a retried request) is success.
+            known = [s for s in await self.subscriptions() if s.feed_url == feed_url]
+            if not known:
+                why = str(data.get("error") or "no reason given")[:200]
+                raise SyncRefused(f"{self.base}: the server could not subscribe to {feed_url} ({why})")
+            stream = known[0].id
         if title or folder:
             form = [("ac", "edit"), ("s", stream)]
             if title:

@@ -21,7 +21,7 @@ from newsreader.fetch import USER_AGENT, FetchError, _describe, _Inflater
 from newsreader.sync.base import SyncProtocolError, SyncUnavailable
 
 RETRIES = 2  # after the first attempt
-RETRY_STATUS = frozenset({502, 503, 504})
+RETRY_STATUS = frozenset({500, 502, 503, 504})  # every request is a read or a set operation: safe to repeat
 BACKOFF = (0.25, 1.0)  # seconds before each retry (bounded by the deadline)
 
 Form = Sequence[tuple[str, str]]
@@ -67,9 +67,11 @@ class Http:
         deadline) or SyncProtocolError (redirect, oversized or undecodable body); other statuses are returned."""
         deadline = self.cfg.deadline
         start = time.monotonic()
+        tries = 0
         try:
             async with asyncio.timeout(deadline):
                 for attempt in range(RETRIES + 1):
+                    tries += 1
                     last = attempt == RETRIES
                     try:
                         reply = await self._once(method, url, params, data, headers)
@@ -86,8 +88,8 @@ class Http:
             ) from None
         if reply.status >= 500:
             raise SyncUnavailable(
-                f"{_host(url)}: the server failed (HTTP {reply.status}) after {RETRIES + 1} tries in "
-                f"{time.monotonic() - start:.1f} s; try again later"
+                f"{_host(url)}: the server failed (HTTP {reply.status}, {tries} {'try' if tries == 1 else 'tries'} in "
+                f"{time.monotonic() - start:.1f} s); try again later"
             )
         if 300 <= reply.status < 400:
             where = reply.headers.get("location", "")

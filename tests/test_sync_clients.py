@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,33 @@ async def test_pull_since_a_mark_brings_what_is_new(server: Server, greader: GRe
     assert int(f1.mark or 0) > int(f0.mark)
 
 
+async def test_id_streams_are_followed_through_continuations(
+    server: Server, greader: GReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everything = await greader.pull()
+    unread = await greader.unread_ids()
+    monkeypatch.setattr(greader_module, "IDS_PAGE", 3)
+    assert await greader.unread_ids() == unread
+    before = greader.requests
+    assert {i.id for i in (await greader.pull()).items} == {i.id for i in everything.items}
+    pages = len(everything.items) // 3 + 1  # the last page is short (or empty)
+    contents = -(-len(everything.items) // greader_module.CONTENTS_BATCH)
+    assert greader.requests - before == pages + contents
+    # a pull stopped by the page bound says so, and goes on from its mark
+    async with GReader(greader.base, greader.user, server.freshrss.api_password, cfg=NET, max_pages=1) as short:
+        first = await short.pull()
+        assert not first.complete and len(first.items) == 3
+        seen = {i.id for i in first.items}
+        mark = first.mark
+        for _ in range(10):
+            more = await short.pull(mark)
+            seen |= {i.id for i in more.items}
+            mark = more.mark
+            if more.complete:
+                break
+        assert seen == {i.id for i in everything.items}
+
+
 async def test_items_by_id_in_either_form(greader: GReader, fever: Fever) -> None:
     ids = sorted(await greader.unread_ids() | await greader.starred_ids())[:2]
     assert len(ids) == 2
@@ -289,11 +317,15 @@ class Trouble:
                 kind = self.path.strip("/").split("/")[0].split("?")[0]
                 if kind == "hang":
                     outer.released.wait(HANG_SECONDS)
-                status, body = {"500": (500, b"boom"), "html": (200, b"<html>a login page</html>")}.get(
-                    kind, (200, b"surely not json")
-                )
+                status, body = {
+                    "500": (500, b"boom"),
+                    "429": (429, b"slow down"),
+                    "html": (200, b"<html>a login page</html>"),
+                }.get(kind, (200, b"surely not json"))
                 try:
                     self.send_response(status)
+                    if status == 429:
+                        self.send_header("Retry-After", "120")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
@@ -329,6 +361,15 @@ async def test_a_server_answering_500_is_unavailable_after_bounded_retries(troub
         with pytest.raises(SyncUnavailable, match="HTTP 500"):
             await f.push(Action.READ, ["1"])
     assert trouble.hits == 6
+
+
+async def test_a_server_that_asks_to_wait_is_not_asked_again_now(trouble: Trouble) -> None:
+    async with GReader(f"{trouble.base}/429", "alice", "pw", cfg=NET) as g:
+        with pytest.raises(SyncUnavailable, match=r"asks us to wait \(HTTP 429\)") as caught:
+            await g.login()
+    assert trouble.hits == 1
+    when = caught.value.retry_after
+    assert when is not None and 100 < (when - datetime.now(UTC)).total_seconds() <= 120
 
 
 async def test_a_hanging_server_is_unavailable_within_the_deadline(trouble: Trouble) -> None:

@@ -32,7 +32,12 @@ class SyncAuthError(SyncError):
 
 
 class SyncUnavailable(SyncError):
-    """The server could not be reached or could not serve: refused, down, 5xx, timed out. Try again later."""
+    """The server could not be reached or could not serve: refused, down, 5xx, timed out. Try again later
+    (not before `retry_after`, when the server said when)."""
+
+    def __init__(self, message: str, *, retry_after: datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class SyncProtocolError(SyncError):

@@ -40,7 +40,8 @@ LABEL = "user/-/label/"
 EDIT_BATCH = 250  # ids per edit-tag request (FreshRSS takes any number; others cap around a few hundred)
 CONTENTS_BATCH = 100  # ids per items/contents request
 IDS_PAGE = 10000  # ids per stream/items/ids page
-MAX_PAGES = 100  # pages per paged call: 1 million ids, or 10 000 items per pull
+MAX_PAGES = 100  # pages per paged call (1 million ids)
+MAX_PULL = 10000  # items per pull; a pull that stops there says so (Pull.complete) and goes on from its mark
 
 _EDIT = {
     Action.READ: ("a", READ),
@@ -180,13 +181,16 @@ class GReader(Backend):
             )
         return out
 
-    async def _ids(self, params: Form) -> tuple[list[str], bool]:
-        """Every id of a stream (newest first), following continuations; and whether the page bound was reached."""
+    async def _ids(self, params: Form, limit: int | None = None, continuation: str = "") -> tuple[list[str], str]:
+        """The ids of a stream, following continuations for up to `max_pages` pages or `limit` ids, and the
+        continuation to go on from ("" when that was all of them)."""
         path = "reader/api/0/stream/items/ids"
         ids: list[str] = []
-        continuation = ""
         for _ in range(self.max_pages):
-            page = [*params, ("n", str(IDS_PAGE)), ("output", "json")]
+            if limit is not None and len(ids) >= limit:
+                return ids, continuation
+            n = IDS_PAGE if limit is None else min(IDS_PAGE, limit - len(ids))  # pages end exactly at the limit
+            page = [*params, ("n", str(n)), ("output", "json")]
             if continuation:
                 page.append(("c", continuation))
             data = self._json(await self._call("GET", path, params=page), path)
@@ -197,39 +201,42 @@ class GReader(Backend):
                 if not isinstance(ref, dict) or "id" not in ref:
                     raise SyncProtocolError(f"{self.base}: {path}: an item reference without an id")
                 ids.append(canonical_id(ref["id"]))
-            nxt = data.get("continuation")
-            if not nxt or not refs or str(nxt) == continuation:
-                return ids, True
-            continuation = str(nxt)
-        return ids, False
+            nxt = str(data.get("continuation") or "")
+            if not nxt or not refs or nxt == continuation:
+                return ids, ""
+            continuation = nxt
+        return ids, continuation
+
+    async def _id_set(self, params: Form, what: str) -> set[str]:
+        ids, more = await self._ids(params)
+        if more:
+            raise SyncProtocolError(f"{self.base}: more than {self.max_pages * IDS_PAGE} {what} items; gave up")
+        return set(ids)
 
     async def unread_ids(self) -> set[str]:
-        ids, complete = await self._ids([("s", READING_LIST), ("xt", READ)])
-        if not complete:
-            raise SyncProtocolError(f"{self.base}: more than {self.max_pages * IDS_PAGE} unread items; gave up")
-        return set(ids)
+        return await self._id_set([("s", READING_LIST), ("xt", READ)], "unread")
 
     async def starred_ids(self) -> set[str]:
-        ids, complete = await self._ids([("s", STARRED)])
-        if not complete:
-            raise SyncProtocolError(f"{self.base}: more than {self.max_pages * IDS_PAGE} starred items; gave up")
-        return set(ids)
+        return await self._id_set([("s", STARRED)], "starred")
 
     async def pull(self, since: str | None = None) -> Pull:
-        """The mark is a crawl time in seconds (`ot`: items the server added at or after it)."""
+        """Oldest first. The mark is "<s>": the crawl second of the newest item seen (`ot`, inclusive: items of
+        that second come again); or "<s>:<continuation>" when the bound stopped the pull mid-stream (many items
+        share a crawl second, so a second alone could not go on from there)."""
+        ot, _, continuation = (since or "").partition(":")
+        if since is not None and not ot.isdigit():
+            raise ValueError(f"not a GReader mark: {since!r}")
         params: list[tuple[str, str]] = [("s", READING_LIST), ("r", "o")]
-        if since is not None:
-            if not since.isdigit():
-                raise ValueError(f"not a GReader mark: {since!r}")
-            params.append(("ot", since))
-        ids, complete = await self._ids(params)
+        if ot:
+            params.append(("ot", ot))
+        ids, more = await self._ids(params, limit=MAX_PULL, continuation=continuation)
         found = await self._contents(ids)
-        mark = since
-        crawled = [t for _, t in found if t is not None]
-        if crawled:
-            mark = str(max(max(crawled), int(since or 0)))
         items = sorted((item for item, _ in found), key=lambda i: int(i.id))
-        return Pull(items=items, mark=mark, complete=complete)
+        if more:
+            return Pull(items=items, mark=f"{ot or 0}:{more}", complete=False)
+        crawled = [t for _, t in found if t is not None]
+        mark = str(max(max(crawled), int(ot or 0))) if crawled else (ot or None)
+        return Pull(items=items, mark=mark, complete=True)
 
     async def items(self, ids: Iterable[str]) -> list[Item]:
         return [item for item, _ in await self._contents(ids)]

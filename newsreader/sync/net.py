@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import httpx
 
 from newsreader.config import NetworkConfig
-from newsreader.fetch import USER_AGENT, FetchError, _describe, _Inflater
+from newsreader.fetch import USER_AGENT, FetchError, _describe, _Inflater, retry_after
 from newsreader.sync.base import SyncProtocolError, SyncUnavailable
 
 RETRIES = 2  # after the first attempt
@@ -79,13 +79,19 @@ class Http:
                         if last or isinstance(exc, httpx.UnsupportedProtocol):
                             raise SyncUnavailable(f"{_host(url)}: {_describe(exc)}") from None
                     else:
-                        if reply.status not in RETRY_STATUS or last:
-                            break
+                        if reply.status not in RETRY_STATUS or last or reply.headers.get("retry-after"):
+                            break  # a server that says when to come back is not asked again now
                     await asyncio.sleep(BACKOFF[min(attempt, len(BACKOFF) - 1)])
         except TimeoutError:
             raise SyncUnavailable(
                 f"{_host(url)}: no complete answer within {deadline:g} s (the server is down or too slow)"
             ) from None
+        if reply.status == 429 or (reply.status == 503 and reply.headers.get("retry-after")):
+            when = retry_after(reply.headers.get("retry-after"))
+            raise SyncUnavailable(
+                f"{_host(url)}: the server asks us to wait (HTTP {reply.status}) until {when:%Y-%m-%d %H:%M} UTC",
+                retry_after=when,
+            )
         if reply.status >= 500:
             raise SyncUnavailable(
                 f"{_host(url)}: the server failed (HTTP {reply.status}, {tries} {'try' if tries == 1 else 'tries'} in "

@@ -396,6 +396,11 @@ async def test_a_server_that_is_not_there_is_unavailable() -> None:
 
 
 async def test_nonsense_answers_are_protocol_errors(trouble: Trouble) -> None:
+    for bad in ("http://127.0.0.1:99999/api", "ftp://127.0.0.1/api", "http:///api"):
+        with pytest.raises(SyncProtocolError, match=r"check \[sync\] server"):
+            GReader(bad, "u", "p")
+        with pytest.raises(SyncProtocolError, match=r"check \[sync\] server"):
+            Fever(bad, "u", "p")
     async with GReader(f"{trouble.base}/html", "u", "p", cfg=NET) as g:
         with pytest.raises(SyncProtocolError, match="without an Auth= line"):
             await g.login()
@@ -483,6 +488,7 @@ def test_the_keyring_source_says_what_is_missing() -> None:
     [
         ('user = "u"\npassword_env = "X"', "'server' is required"),
         ('server = "ftp://x"\nuser = "u"\npassword_env = "X"', "'server' must be an http"),
+        ('server = "http://x:99999/"\nuser = "u"\npassword_env = "X"', "'server' must be an http"),
         ('server = "http://x"\npassword_env = "X"', "'user' is required"),
         ('server = "http://x"\nuser = "u"\nprotocol = "nntp"\npassword_env = "X"', "'protocol' must be"),
         ('server = "http://x"\nuser = "u"', "exactly one of .* \\(found none\\)"),

@@ -21,10 +21,10 @@ import subprocess
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from newsreader.config import ConfigError, NetworkConfig, config_path, load_config
-from newsreader.sync.base import Backend, SyncAuthError
+from newsreader.sync.base import Backend, SyncAuthError, SyncProtocolError
+from newsreader.sync.net import check_server
 
 PROTOCOLS = ("greader", "fever")
 COMMAND_TIMEOUT = 30.0  # seconds for password_command (a GPG pin-entry may wait for the user)
@@ -119,9 +119,10 @@ def parse_account(table: object, where: str) -> Account:
             "or password_keyring"
         )
     server = text("server", required=True)
-    parts = urlsplit(server)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{here}: 'server' must be an http(s) URL, not {server!r}")
+    try:
+        check_server(server)
+    except SyncProtocolError:
+        raise ConfigError(f"{here}: 'server' must be an http(s) URL, not {server!r}") from None
     user = text("user", required=True)
     protocol = text("protocol") or "greader"
     if protocol not in PROTOCOLS:

@@ -32,7 +32,7 @@ from newsreader.sync.base import (
     SyncUnsupported,
     canonical_id,
 )
-from newsreader.sync.net import Http
+from newsreader.sync.net import Http, check_server
 
 ITEMS_PAGE = 50  # Fever returns at most 50 items per call
 WITH_IDS_BATCH = 50
@@ -56,7 +56,7 @@ class Fever(Backend):
         max_pages: int = MAX_PAGES,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.url = server
+        self.url = check_server(server)
         self.user = user
         self._key = api_key(user, password)
         self.max_pages = max_pages

@@ -30,7 +30,7 @@ from newsreader.sync.base import (
     SyncRefused,
     canonical_id,
 )
-from newsreader.sync.net import Form, Http, Reply
+from newsreader.sync.net import Form, Http, Reply, check_server
 
 READING_LIST = "user/-/state/com.google/reading-list"
 READ = "user/-/state/com.google/read"
@@ -62,7 +62,7 @@ class GReader(Backend):
         max_pages: int = MAX_PAGES,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.base = server.rstrip("/")
+        self.base = check_server(server).rstrip("/")
         self.user = user
         self._password = password
         self.max_pages = max_pages

@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -82,6 +82,8 @@ class Http:
                         if reply.status not in RETRY_STATUS or last or reply.headers.get("retry-after"):
                             break  # a server that says when to come back is not asked again now
                     await asyncio.sleep(BACKOFF[min(attempt, len(BACKOFF) - 1)])
+        except httpx.InvalidURL as exc:  # not a TransportError
+            raise SyncProtocolError(f"not a URL the sync client can use ({exc}); check [sync] server") from None
         except TimeoutError:
             raise SyncUnavailable(
                 f"{_host(url)}: no complete answer within {deadline:g} s (the server is down or too slow)"
@@ -143,6 +145,21 @@ class Http:
             raise SyncProtocolError(f"{_host(str(resp.url))}: the answer was too large (over {cap:,} bytes)")
         chunks.append(tail)
         return b"".join(chunks)
+
+
+def check_server(url: str) -> str:
+    """The server URL if the client can use it (http or https, a host, a valid port), else SyncProtocolError."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError when out of range
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise SyncProtocolError(
+            f"{url[:200]!r} is not a URL the sync client can use ({exc}); check [sync] server"
+        ) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise SyncProtocolError(f"{url[:200]!r} is not an http(s) URL of a server; check [sync] server")
+    return url
 
 
 def _host(url: str) -> str:

@@ -167,6 +167,13 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# --- [sync] (issue #18): a sync server's account. Its names are checked here with every section's; its values are
+# read and checked by newsreader.sync.account (load_account, parse_account), which holds the sync code.
+SYNC_KEYS = ("server", "user", "protocol", "password_env", "password_command", "password_keyring", "password")
+_SECTIONS["sync"] = SYNC_KEYS  # "password" is listed only so that account.py can refuse it with a hint
+# --- end [sync]
+
+
 def _check_names(raw: dict[str, object], path: Path) -> None:
     """A misspelt or misplaced setting is an error, not silently the default."""
     for key, value in raw.items():

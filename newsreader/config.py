@@ -20,7 +20,7 @@ DEFAULT_CONFIG = """\
 
 [network]
 # timeout = 15.0          # seconds to connect, and between bytes read (more than 0)
-# deadline = 60.0         # seconds for a whole fetch (more than 0)
+# deadline = 30.0         # seconds for a whole fetch, slow or not (more than 0)
 # max_bytes = 10485760    # response size cap (10 MiB), counted after decompression (at least 1)
 # max_redirects = 5       # (0 or more)
 # concurrency = 16        # sources fetched at once (at least 1)
@@ -31,6 +31,7 @@ DEFAULT_CONFIG = """\
 # extract_concurrency = 4 # story pages fetched at once (at least 1)
 # Whole stories are fetched newest first, within these limits (each 0 or more); the rest wait for the next
 # refresh, or for the moment a story is opened in the reader.
+# max_items_per_source = 5000   # the newest stories kept of a feed or page that lists more (0: no cap)
 # first_articles = 5            # per source, on its first refresh
 # articles_per_source = 20      # per source, on later refreshes
 # articles_per_refresh = 3000   # in all, per refresh
@@ -117,7 +118,7 @@ def config_path() -> Path:
 @dataclass(slots=True)
 class NetworkConfig:
     timeout: float = 15.0
-    deadline: float = 60.0
+    deadline: float = 30.0  # newsboat waits 30 s too; a slow-drip server held every refresh for 60
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     concurrency: int = 16
@@ -129,6 +130,7 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     full_text: bool = True
     extract_concurrency: int = 4
+    max_items_per_source: int = 5000
     first_articles: int = 5
     articles_per_source: int = 20
     articles_per_refresh: int = 3000
@@ -159,7 +161,13 @@ def _typed(section: dict[str, object], key: str, default: object, where: str) ->
     return value
 
 
-ARTICLE_BUDGET = ("first_articles", "articles_per_source", "articles_per_refresh", "article_bytes_per_refresh")
+ARTICLE_BUDGET = (
+    "max_items_per_source",
+    "first_articles",
+    "articles_per_source",
+    "articles_per_refresh",
+    "article_bytes_per_refresh",
+)
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "network": ("timeout", "deadline", "max_bytes", "max_redirects", "concurrency", "per_host"),

@@ -311,3 +311,39 @@ def test_no_full_text_holds_for_a_page_that_advertises_a_feed(
     (outcome,) = run_json(capsys, "refresh")
     assert outcome["articles"] == 0 and outcome["article_errors"] == 0 and outcome["articles_waiting"] == 0
     assert all(s["article"] is None for s in run_json(capsys, "list"))
+
+
+def test_a_feed_listing_more_than_the_cap_keeps_its_newest(
+    tmp_path: Path, xdg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import random
+    import time
+
+    root = tmp_path / "www"
+    root.mkdir()
+    days = list(range(1, 31))
+    random.Random(7).shuffle(days)  # feed order is not date order: the cap goes by date
+    items = "".join(
+        f"<item><title>Story of day {d}</title><link>http://news.example/s/{d}.html</link>"
+        f"<guid>d{d}</guid><pubDate>{d:02d} Oct 2025 10:00:00 +0000</pubDate></item>"
+        for d in days
+    )
+    (root / "feed.xml").write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Daily</title><link>http://news.example/</link>'
+        f"{items}</channel></rss>",
+        encoding="utf-8",
+    )
+    write_config(xdg, "[reader]\nfull_text = false\nmax_items_per_source = 10\n")
+    with SiteServer(root, tmp_path) as server:
+        assert run(capsys, "add", server.url("feed.xml"))[0] == 0
+        (source,) = run_json(capsys, "sources")
+        assert "it lists 30 stories; the newest 10 are kept" in (source["warning"] or "")
+        served = server.dir / "feed.xml"
+        served.write_text(served.read_text().replace("day 3<", "day three<"))
+        later = time.time() + 10  # a Last-Modified a second could not tell apart would be answered 304
+        os.utime(served, (later, later))
+        (outcome,) = run_json(capsys, "refresh")  # changed: read again, capped again
+    assert "the newest 10 are kept" in (outcome["warning"] or "")
+    titles = {s["title"] for s in run_json(capsys, "list")}
+    assert titles == {f"Story of day {d}" for d in range(21, 31)}

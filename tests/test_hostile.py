@@ -273,11 +273,22 @@ def test_shell_metacharacters_never_reach_a_shell(
         assert open_in_browser(refused, browser) is False
 
 
-def test_a_100000_item_feed_lands_whole(server: HostileServer, tmp_path: Path) -> None:
+def test_a_100000_item_feed_lands_whole_without_a_cap(server: HostileServer, tmp_path: Path) -> None:
+    store = Store(tmp_path / "big.db")
+    store.add_source(server.url("/big.xml"), full_text=False)
+    big = Config(network=NetworkConfig(timeout=5, deadline=60, max_bytes=32 * 1024 * 1024), max_items_per_source=0)
+    (outcome,) = refresh(store, big).values()
+    assert (outcome.status, outcome.new) == ("ok", 100_000)
+    assert store.count_stories() == 100_000 and len(store.search("Item 99999")) >= 1
+    store.close()
+
+
+def test_a_100000_item_feed_keeps_its_newest_by_default(server: HostileServer, tmp_path: Path) -> None:
     store = Store(tmp_path / "big.db")
     store.add_source(server.url("/big.xml"), full_text=False)
     big = Config(network=NetworkConfig(timeout=5, deadline=60, max_bytes=32 * 1024 * 1024))
     (outcome,) = refresh(store, big).values()
-    assert (outcome.status, outcome.new) == ("ok", 100_000)
-    assert store.count_stories() == 100_000 and len(store.search("Item 99999")) >= 1
+    assert (outcome.status, outcome.new) == ("ok", big.max_items_per_source)
+    assert "it lists 100,000 stories; the newest 5,000 are kept" in outcome.warning
+    assert store.count_stories() == 5_000
     store.close()

@@ -81,7 +81,9 @@ def _worker_init(parent: int, log: Path | None = None) -> None:
 _worker_stores: dict[str, Store] = {}
 
 
-def parse_and_save(db: str, source_id: int, kind: str, resp: Response, rule: ScrapeRule | None) -> tuple[int, str, str]:
+def parse_and_save(
+    db: str, source_id: int, kind: str, resp: Response, rule: ScrapeRule | None, cap: int = 0
+) -> tuple[int, str, str]:
     """In a refresh's worker process: a source's response to stories in the store, with its validators.
 
     Returns (new stories, the feed's title, a warning). The worker keeps one connection to the store
@@ -90,7 +92,7 @@ def parse_and_save(db: str, source_id: int, kind: str, resp: Response, rule: Scr
     store = _worker_stores.get(db)
     if store is None:
         store = _worker_stores[db] = Store(db, checked=True)
-    read = read_response(resp, kind, rule)
+    read = read_response(resp, kind, rule, cap)
     new = store.save_stories(
         source_id,
         read.stories,

@@ -6,6 +6,7 @@ worker pool alike. A feed is parsed (sources.feed); a listing page is scraped (s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from newsreader import safe
 from newsreader.fetch import Response
@@ -23,13 +24,29 @@ class Read:
     warning: str = ""
 
 
-def read_response(resp: Response, kind: str, rule: ScrapeRule | None = None) -> Read:
+def read_response(resp: Response, kind: str, rule: ScrapeRule | None = None, cap: int = 0) -> Read:
     """A source's response as stories: `kind` "scrape" scrapes the page (with `rule`, if the config has one for
-    it), anything else parses a feed. Raises FeedError or ScrapeError with a clear message."""
+    it), anything else parses a feed; at most `cap` of them (the newest), when cap > 0. Raises FeedError or
+    ScrapeError with a clear message."""
     if kind == "scrape":
-        return Read(scrape_headlines(resp.content, resp.url, rule, resp.content_type), page_title(resp))
-    parsed = parse_feed(resp.content, resp.url, resp.content_type)
-    return Read(parsed.stories, parsed.title, parsed.warning)
+        read = Read(scrape_headlines(resp.content, resp.url, rule, resp.content_type), page_title(resp))
+    else:
+        parsed = parse_feed(resp.content, resp.url, resp.content_type)
+        read = Read(parsed.stories, parsed.title, parsed.warning)
+    if cap and len(read.stories) > cap:
+        listed = len(read.stories)
+        read.stories = newest(read.stories, cap)
+        note = f"it lists {listed:,} stories; the newest {cap:,} are kept (max_items_per_source)"
+        read.warning = f"{read.warning}; {note}" if read.warning else note
+    return read
+
+
+def newest(stories: list[Story], cap: int) -> list[Story]:
+    """The `cap` newest stories, in their order on the page or feed; undated ones count as old as the oldest."""
+    floor = datetime.min.replace(tzinfo=UTC)
+    ranked = sorted(range(len(stories)), key=lambda i: (stories[i].published or floor, -i), reverse=True)
+    keep = sorted(ranked[:cap])
+    return [stories[i] for i in keep]
 
 
 def page_title(resp: Response) -> str:

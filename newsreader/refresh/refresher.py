@@ -231,13 +231,19 @@ class Refresher:
             # network's) keeps its one core for the network. (Saving here cost it ~3.5 s of 500 feeds.)
             rule = rule_for(source.url, self.config.scrape) if source.kind == "scrape" else None
             outcome.new, feed_title, outcome.warning = await self._cpu(
-                parse_and_save, str(self.store.path), source.id, source.kind, resp, rule
+                parse_and_save,
+                str(self.store.path),
+                source.id,
+                source.kind,
+                resp,
+                rule,
+                self.config.max_items_per_source,
             )
             if feed_title and not outcome.title:
                 outcome.title = feed_title
             return
         rule = rule_for(source.url, self.config.scrape) if source.kind == "scrape" else None
-        read: Read = await self._cpu(read_response, resp, source.kind, rule)
+        read: Read = await self._cpu(read_response, resp, source.kind, rule, self.config.max_items_per_source)
         outcome.warning = read.warning
         if read.title and not outcome.title:
             outcome.title = read.title

@@ -117,7 +117,7 @@ async def _subscribe_feed(
         except FetchError as exc:
             raise SubscribeError(f"{url}: {exc}") from None
     try:
-        read = await self._cpu(read_response, resp, "feed")
+        read = await self._cpu(read_response, resp, "feed", None, self.config.max_items_per_source)
     except FeedError as exc:
         raise SubscribeError(f"{url}: {exc}") from None
     first = RefreshResult(title=read.title, etag=resp.etag, last_modified=resp.last_modified, warning=read.warning)
@@ -141,7 +141,7 @@ async def _subscribe_page(
     """Subscribe to a page's scraped headlines; `asked`: scraping was asked for (the page may have a feed)."""
     rule = rule_for(url, self.config.scrape)
     try:
-        read = await self._cpu(read_response, resp, "scrape", rule)
+        read = await self._cpu(read_response, resp, "scrape", rule, self.config.max_items_per_source)
     except ScrapeError as exc:
         raise SubscribeError(f"{url}: {exc}") from None
     stories, title = read.stories, read.title

@@ -116,6 +116,34 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or exc.__class__.__name__
 
 
+async def read_capped(resp: httpx.Response, cap: int) -> bytes:
+    """A streamed response's body, decompressed here with a bound on each step's output, so a bomb stops at the
+    cap, not after; a body over `cap` bytes (declared or read) is a FetchError "too large (over the ... limit)"."""
+    too_large = f"too large (over the {_size(cap)} limit)"
+    declared = resp.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise FetchError(too_large)
+    inflater = _Inflater(resp.headers.get("content-encoding", ""), cap)
+    chunks: list[bytes] = []
+    size = 0
+    async for raw in resp.aiter_raw():
+        chunk = inflater.feed(raw)
+        size += len(chunk)
+        if size > cap:
+            raise FetchError(too_large)
+        chunks.append(chunk)
+    tail = inflater.finish(cap + 1)
+    if size + len(tail) > cap:
+        raise FetchError(too_large)
+    chunks.append(tail)
+    return b"".join(chunks)
+
+
+def describe(exc: BaseException) -> str:
+    """An httpx failure as a person would say it (public name of the fetcher's wording, for other clients)."""
+    return _describe(exc)
+
+
 class Fetcher:
     """Owns the one httpx.AsyncClient. Use as `async with Fetcher(cfg) as f: await f.get(url)`."""
 
@@ -196,26 +224,7 @@ class Fetcher:
         raise FetchError(f"too many redirects (more than {self.cfg.max_redirects})")
 
     async def _read_capped(self, resp: httpx.Response) -> bytes:
-        cap = self.cfg.max_bytes
-        too_large = f"too large (over the {_size(cap)} limit)"
-        declared = resp.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise FetchError(too_large)
-        inflater = _Inflater(resp.headers.get("content-encoding", ""), cap)
-        chunks: list[bytes] = []
-        size = 0
-        # Raw bytes, decompressed here with a bound on each step's output: a bomb stops at the cap, not after.
-        async for raw in resp.aiter_raw():
-            chunk = inflater.feed(raw)
-            size += len(chunk)
-            if size > cap:
-                raise FetchError(too_large)
-            chunks.append(chunk)
-        tail = inflater.finish(cap + 1)
-        if size + len(tail) > cap:
-            raise FetchError(too_large)
-        chunks.append(tail)
-        return b"".join(chunks)
+        return await read_capped(resp, self.cfg.max_bytes)
 
     @staticmethod
     def _response(url: str, resp: httpx.Response, body: bytes) -> Response:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 
-_BOMS = (
+BOMS = (  # byte-order marks, the longest first (UTF-32 LE starts as UTF-16 LE does)
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8"),
@@ -50,7 +50,7 @@ def declared(data: bytes) -> str | None:
 
 
 def _bom(data: bytes) -> tuple[str, int] | None:
-    for bom, name in _BOMS:
+    for bom, name in BOMS:
         if data.startswith(bom):
             return name, len(bom)
     return None

@@ -8,7 +8,6 @@ it finds malformed goes to feedparser, whose loose parser recovers more of a bro
 from __future__ import annotations
 
 import calendar
-import codecs
 import hashlib
 import html
 import io
@@ -26,7 +25,7 @@ import feedparser_rs
 from lxml import etree
 
 from newsreader.model import Story
-from newsreader.sources.charset import xml_as_utf8
+from newsreader.sources.charset import BOMS, xml_as_utf8
 from newsreader.sources.dates import parse_date
 
 log = logging.getLogger(__name__)
@@ -370,19 +369,12 @@ def _entry_links(data: bytes) -> list[str] | None:
     return links
 
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 _WIDE = ((b"<\0\0\0", "utf-32-le"), (b"\0\0\0<", "utf-32-be"), (b"<\0", "utf-16-le"), (b"\0<", "utf-16-be"))
 
 
 def _as_text(data: bytes) -> str:
     """The document as text, well enough to read its markup: wide encodings decoded, the rest byte for byte."""
-    for bom, codec in _BOMS:
+    for bom, codec in BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(codec, "replace")
     for start, codec in _WIDE:

@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from newsreader.config import NetworkConfig
-from newsreader.fetch import USER_AGENT, FetchError, _describe, _Inflater, retry_after
+from newsreader.fetch import USER_AGENT, FetchError, describe, read_capped, retry_after
 from newsreader.sync.base import SyncProtocolError, SyncUnavailable
 
 RETRIES = 2  # after the first attempt
@@ -77,7 +77,7 @@ class Http:
                         reply = await self._once(method, url, params, data, headers)
                     except (httpx.TransportError, httpx.StreamError) as exc:
                         if last or isinstance(exc, httpx.UnsupportedProtocol):
-                            raise SyncUnavailable(f"{_host(url)}: {_describe(exc)}") from None
+                            raise SyncUnavailable(f"{_host(url)}: {describe(exc)}") from None
                     else:
                         if reply.status not in RETRY_STATUS or last or reply.headers.get("retry-after"):
                             break  # a server that says when to come back is not asked again now
@@ -127,24 +127,10 @@ class Http:
         return Reply(resp.status_code, body, resp.headers)
 
     async def _read_capped(self, resp: httpx.Response) -> bytes:
-        cap = self.cfg.max_bytes
         try:
-            inflater = _Inflater(resp.headers.get("content-encoding", ""), cap)
-            chunks: list[bytes] = []
-            size = 0
-            async for raw in resp.aiter_raw():
-                chunk = inflater.feed(raw)
-                size += len(chunk)
-                if size > cap:
-                    raise FetchError(f"too large (over the {cap:,}-byte limit)")
-                chunks.append(chunk)
-            tail = inflater.finish(cap + 1)
+            return await read_capped(resp, self.cfg.max_bytes)
         except FetchError as exc:
             raise SyncProtocolError(f"{_host(str(resp.url))}: the answer was {exc}") from None
-        if size + len(tail) > cap:
-            raise SyncProtocolError(f"{_host(str(resp.url))}: the answer was too large (over {cap:,} bytes)")
-        chunks.append(tail)
-        return b"".join(chunks)
 
 
 def check_server(url: str) -> str:

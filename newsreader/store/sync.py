@@ -102,8 +102,9 @@ class SyncState(Stories):
         rows = self._read("SELECT item_id FROM sync_items WHERE story_id = ?", (story_id,))
         return str(rows[0][0]) if rows else None
 
-    def save_synced(self, source_id: int, items: list[SyncedStory]) -> int:
-        """Keep server items as stories of a source, in one transaction; returns how many stories were new.
+    def save_synced(self, source_id: int, items: list[SyncedStory]) -> tuple[int, int]:
+        """Keep server items as stories of a source, in one transaction; returns how many stories were new and
+        how many flags of stories already here the server's changed.
 
         An item already mapped is left as it is; one whose link is a story of the source not yet mapped (the
         feed's own copy, from a refresh) is mapped to it; the rest become stories keyed "sync:<item id>". The
@@ -139,15 +140,21 @@ class SyncState(Stories):
                 assert item.story.id is not None
                 links.append((item.item_id, item.story.id))
             con.executemany("INSERT OR IGNORE INTO sync_items (item_id, story_id) VALUES (?, ?)", links)
+            changed = 0
             for flag in FLAGS:
                 values = [(int(v), i.item_id) for i in items if (v := getattr(i, flag)) is not None]
-                con.executemany(
+                changed += con.executemany(
                     f"""UPDATE stories SET {flag} = ?1 WHERE {flag} != ?1
                         AND id = (SELECT story_id FROM sync_items WHERE item_id = ?2)
                         AND NOT EXISTS (SELECT 1 FROM sync_pending p WHERE p.item_id = ?2 AND p.flag = '{flag}')""",
                     values,
-                )
-        return new
+                ).rowcount
+        return new, max(0, changed - self._flags_of_new(new_stories))
+
+    @staticmethod
+    def _flags_of_new(new_stories: list[SyncedStory]) -> int:
+        # New stories start unread and unstarred: their flags set from the server are not changes.
+        return sum(bool(i.read) + bool(i.starred) for i in new_stories)
 
     def _mapped_in(self, con: sqlite3.Connection, item_ids: list[str]) -> set[str]:
         found: set[str] = set()

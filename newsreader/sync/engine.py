@@ -44,10 +44,10 @@ _ACTIONS = {
 class SyncReport:
     """What one sync did. `pending` is what is still queued when it ended (after an error, the changes kept)."""
 
-    pushed: int = 0
+    pushed: int = 0  # changes (item and flag) the server accepted
     new_sources: int = 0
     new_stories: int = 0
-    adopted: int = 0
+    adopted: int = 0  # flags of stories here changed to the server's (read, unread, starred, unstarred)
     pending: int = 0
     requests: int = 0
     complete: bool = True  # False when MAX_PULLS stopped the pull early (the next sync goes on from the mark)
@@ -76,7 +76,7 @@ async def sync(store: Store, backend: Backend) -> SyncReport:
         unread = await backend.unread_ids()
         starred = await backend.starred_ids()
         await fetch_missing(store, backend, feeds, unread | starred, report)
-        report.adopted = store.adopt(unread, starred)
+        report.adopted += store.adopt(unread, starred)
     except SyncError as exc:
         store.set_sync_state({"last_error": str(exc), "last_attempt": str(time.time())})
         raise
@@ -168,7 +168,9 @@ def _save_items(store: Store, items: list[Item], feeds: dict[str, int], report: 
             continue
         by_source[source_id].append(SyncedStory(item.id, story_of(item), item.read, item.starred))
     for source_id, synced in by_source.items():
-        report.new_stories += store.save_synced(source_id, synced)
+        new, changed = store.save_synced(source_id, synced)
+        report.new_stories += new
+        report.adopted += changed
 
 
 def story_of(item: Item) -> Story:

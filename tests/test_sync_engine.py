@@ -8,6 +8,7 @@ The FreshRSS tests need ../shared and php; without them they skip and say which 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -125,6 +126,37 @@ def test_a_feed_refresh_takes_over_a_synced_story_of_the_same_link(tmp_path: Pat
         story = store.story(s0)
         assert story is not None and (story.key, story.starred) == ("guid-0", True)
         assert store.item_of_story(s0) == "1000"
+
+
+def test_star_unstar_and_list_starred_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "a.db"
+    with Store(db) as store:
+        _, (s0, s1, _) = _synced(store)
+    assert main(["--db", str(db), "star", str(s0)]) == 0
+    assert capsys.readouterr().out == f"starred {s0}: story 0 (queued for the next sync)\n"
+    assert main(["--db", str(db), "list", "--starred", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(s["id"], s["starred"]) for s in listed] == [(s0, True)]
+    assert main(["--db", str(db), "unstar", str(s0)]) == 0 and main(["--db", str(db), "star", str(s1)]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "list", "--starred"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.split()[:2] == [str(s1), "N*"]
+    with Store(db) as store:
+        pending = {(c.item_id, c.flag, c.value) for c in store.pending_changes()}
+        assert pending == {("1000", "starred", False), ("1001", "starred", True)}
+    assert main(["--db", str(db), "star", "999"]) == 1
+    assert "no story 999" in capsys.readouterr().err
+
+
+def test_sync_without_an_account_says_what_to_add(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    assert main(["--db", str(tmp_path / "a.db"), "--config", str(config), "sync"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("newsreader: error: no sync account: add a [sync] table") and err.count("\n") == 1
+    assert main(["--db", str(tmp_path / "a.db"), "--config", str(config), "--offline", "sync"]) == 1
+    assert "--offline means never to fetch" in capsys.readouterr().err
 
 
 # -- against a real FreshRSS -------------------------------------------------------------------------------------
@@ -275,6 +307,12 @@ async def test_two_profiles_share_reads_and_stars_online_and_offline(
         assert (again.pushed, again.new_stories, again.new_sources, again.adopted) == (0, 0, 0, 0)
         assert not [p for p in counting.paths if "edit-tag" in p or "mark=item" in p], counting.paths
         assert again.requests == len(counting.paths)
+        config = _write_config(tmp_path, server, server.url)
+        code = await asyncio.to_thread(
+            main, ["--db", str(tmp_path / "b.db"), "--config", str(config), "sync", "--json"]
+        )
+        report = json.loads(capsys.readouterr().out)
+        assert code == 0 and report["status"] == "ok" and report["pushed"] == report["new_stories"] == 0
     finally:
         a.close()
         b.close()

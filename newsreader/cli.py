@@ -328,6 +328,7 @@ def cmd_star(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     _no_fetching(args)
+    from newsreader.store import StoreError
     from newsreader.sync.account import load_account
     from newsreader.sync.base import SyncAuthError, SyncError, SyncUnavailable
     from newsreader.sync.engine import SyncReport, sync
@@ -362,6 +363,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             raise CliError(f"sync: {exc}") from None
         except SyncError as exc:
             raise CliError(f"sync: {exc} ({plural(store.pending_count(), 'change')} kept for the next sync)") from None
+        except StoreError as exc:
+            raise CliError(f"sync: {exc}") from None
     if args.json:
         _print_json({"status": "ok", **report.to_json()})
         return EXIT_OK

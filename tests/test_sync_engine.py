@@ -159,6 +159,32 @@ def test_sync_without_an_account_says_what_to_add(tmp_path: Path, capsys: pytest
     assert "--offline means never to fetch" in capsys.readouterr().err
 
 
+async def test_a_server_answering_500_or_hanging_leaves_the_queue_whole(tmp_path: Path) -> None:
+    from tests.test_sync_clients import Trouble
+
+    trouble = Trouble()
+    try:
+        with Store(tmp_path / "a.db") as store:
+            _, (s0, s1, _) = _synced(store)
+            store.set_read(s0)
+            store.set_starred(s1)
+            before = store.pending_changes()
+            quick = NetworkConfig(timeout=0.5, deadline=2.0)
+            for backend in (
+                GReader(f"{trouble.base}/500", "u", "p", cfg=quick),
+                Fever(f"{trouble.base}/500/fever.php", "u", "p", cfg=quick),
+                GReader(f"{trouble.base}/hang", "u", "p", cfg=quick),
+            ):
+                async with backend:
+                    with pytest.raises(SyncUnavailable):
+                        await sync(store, backend)
+                assert store.pending_changes() == before
+                assert store.sync_state("last_error")
+                assert store.sync_state("last_sync") is None
+    finally:
+        trouble.stop()
+
+
 # -- against a real FreshRSS -------------------------------------------------------------------------------------
 
 

@@ -262,7 +262,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 def _story_lines(stories: Sequence[Story]) -> None:
     for s in stories:
-        mark = " " if s.read else "N"
+        mark = (" " if s.read else "N") + ("*" if s.starred else " ")
         when = s.when.strftime("%Y-%m-%d %H:%M") if s.when else "          "
         _say(f"{s.id:>6} {mark} {when}  {s.title}  ({s.source_title})")
 
@@ -277,7 +277,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             if source is None:
                 raise CliError(f"not subscribed to {args.source}")
             source_id = source.id
-        stories = store.headlines(source_id, limit=args.limit, unread_only=args.unread)
+        stories = store.headlines(source_id, limit=args.limit, unread_only=args.unread, starred_only=args.starred)
         if args.json:
             full = [store.story(s.id) for s in stories if s.id is not None]
             _print_json([_story_json(s) for s in full if s is not None])
@@ -311,6 +311,70 @@ def cmd_show(args: argparse.Namespace) -> int:
     from newsreader.render import story_markdown
 
     print(safe.block(story_markdown(story)))
+    return EXIT_OK
+
+
+def cmd_star(args: argparse.Namespace) -> int:
+    starred = args.command == "star"
+    with _open_store(args) as store:
+        story = _cached_story(store, args.id)
+        assert story.id is not None
+        store.set_starred(story.id, starred)
+        queued = store.item_of_story(story.id) is not None
+    note = " (queued for the next sync)" if queued else ""
+    _say(f"{'starred' if starred else 'unstarred'} {story.id}: {story.title}{note}")
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    _no_fetching(args)
+    from newsreader.store import StoreError
+    from newsreader.sync.account import load_account
+    from newsreader.sync.base import SyncAuthError, SyncError, SyncUnavailable
+    from newsreader.sync.engine import SyncReport, sync
+
+    config = _config(args)
+    try:
+        account = load_account(Path(args.config) if args.config else None)
+    except ConfigError as exc:
+        raise CliError(f"bad config file: {exc}") from None
+    if account is None:
+        raise CliError(f"no sync account: add a [sync] table to {args.config or config_path()} (see README, Sync)")
+    log = logging.getLogger("newsreader.sync")
+
+    async def work(store: Store) -> SyncReport:
+        async with account.backend(config.network) as backend:
+            return await sync(store, backend)
+
+    with _open_store(args) as store:
+        try:
+            report = asyncio.run(work(store))
+        except SyncUnavailable as exc:
+            # Not a failure of the command: the queue is kept whole and drains at the next sync.
+            kept = store.pending_count()
+            log.warning("sync: server unreachable: %s", exc)
+            message = f"server unreachable; {plural(kept, 'change')} kept for the next sync"
+            if args.json:
+                _print_json({"status": "unavailable", "error": str(exc), "pending": kept})
+            else:
+                _say(f"{message} ({exc})")
+            return EXIT_OK
+        except SyncAuthError as exc:
+            raise CliError(f"sync: {exc}") from None
+        except SyncError as exc:
+            raise CliError(f"sync: {exc} ({plural(store.pending_count(), 'change')} kept for the next sync)") from None
+        except StoreError as exc:
+            raise CliError(f"sync: {exc}") from None
+    if args.json:
+        _print_json({"status": "ok", **report.to_json()})
+        return EXIT_OK
+    _say(
+        f"synced: pushed {plural(report.pushed, 'change')}, {plural(report.new_stories, 'new story', 'new stories')},"
+        f" {plural(report.new_sources, 'new source')}, {plural(report.adopted, 'flag')} taken from the server;"
+        f" {report.pending} pending"
+    )
+    for note in report.notes:
+        _say(f"  {note}")
     return EXIT_OK
 
 
@@ -502,6 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = add("list", "list cached stories, newest first")
     a.add_argument("--unread", action="store_true")
+    a.add_argument("--starred", action="store_true")
     a.add_argument("--source", metavar="URL")
     a.add_argument("--limit", type=int, default=1000)
     a.add_argument("--json", action="store_true")
@@ -512,6 +577,15 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--keep-unread", action="store_true")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_show)
+
+    for name, what in (("star", "star"), ("unstar", "unstar")):
+        a = add(name, f"{what} a cached story (by the id `list` shows); synced stories' stars go to the server")
+        a.add_argument("id", type=int)
+        a.set_defaults(func=cmd_star)
+
+    a = add("sync", "push read and starred changes to the [sync] server, pull its feeds, stories and states")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_sync)
 
     a = add("save", "save a cached story as a Markdown file (named from its title)")
     a.add_argument("id", type=int)

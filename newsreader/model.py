@@ -144,6 +144,7 @@ class Story:
     source_id: int | None = None
     source_title: str = ""
     read: bool = False
+    starred: bool = False
     article: Article | None = None  # extracted page, when fetched
     article_error: str = ""  # why extraction failed (404, ...); retried later
 
@@ -162,6 +163,7 @@ class Story:
             "summary": self.summary,
             "source": self.source_title or None,
             "read": self.read,
+            "starred": self.starred,
             "has_article": self.article is not None,
             "article_error": self.article_error or None,
         }

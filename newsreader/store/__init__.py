@@ -8,6 +8,7 @@
 - stories.py     a source's stories and their search index, headline pages, read state
 - articles.py    extracted pages, and which stories still want theirs
 - search.py      full-text search
+- sync.py        the sync server's ids of sources and stories, the queue of changes to push, the pull mark
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from newsreader.store.schema import APPLICATION_ID, MIGRATIONS
 from newsreader.store.search import Search
 from newsreader.store.sources import RefreshResult
 from newsreader.store.stories import HEADLINE_PAGE
+from newsreader.store.sync import PendingChange, SyncedStory, SyncState
 
 __all__ = [
     "APPLICATION_ID",
@@ -27,14 +29,16 @@ __all__ = [
     "FULL_CHECK_MAX_BYTES",
     "HEADLINE_PAGE",
     "MIGRATIONS",
+    "PendingChange",
     "RefreshResult",
     "Store",
     "StoreError",
+    "SyncedStory",
     "check_file",
 ]
 
 
-class Store(Articles, Search):
+class Store(Articles, Search, SyncState):
     """The cache. Thread-safe: one connection guarded by a lock, so workers may call it from any thread."""
 
     def __enter__(self) -> Store:

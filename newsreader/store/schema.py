@@ -78,6 +78,29 @@ MIGRATIONS: list[str] = [
         WHERE id = NEW.source_id;
     END;
     """,
+    # 3: sync with an aggregator (issue #18): the starred flag, the server's ids of our stories and sources, the
+    # queue of changes not yet pushed (one per item and flag: the last set wins), and the sync's own state.
+    """
+    ALTER TABLE stories ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX stories_starred ON stories (sort_ts DESC, id DESC) WHERE starred = 1;
+    CREATE TABLE sync_feeds (
+        feed_id TEXT PRIMARY KEY,
+        source_id INTEGER NOT NULL UNIQUE REFERENCES sources(id) ON DELETE CASCADE,
+        folders TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE sync_items (
+        item_id TEXT PRIMARY KEY,
+        story_id INTEGER NOT NULL UNIQUE REFERENCES stories(id) ON DELETE CASCADE
+    );
+    CREATE TABLE sync_pending (
+        item_id TEXT NOT NULL,
+        flag TEXT NOT NULL CHECK (flag IN ('read', 'starred')),
+        value INTEGER NOT NULL,
+        queued REAL NOT NULL,
+        PRIMARY KEY (item_id, flag)
+    );
+    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 ]
 
 

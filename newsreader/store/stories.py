@@ -16,7 +16,7 @@ HEADLINE_PAGE = 200  # headlines read at a time: the list pages through the stor
 
 # A headline's columns, written once: every query that makes Story objects selects these (and may add more).
 HEADLINE_COLUMNS = """st.id, st.source_id, st.key, st.title, st.url, st.authors, st.published, st.updated, st.read,
-               s.title AS source_title, s.url AS source_url"""
+               st.starred, s.title AS source_title, s.url AS source_url"""
 HEADLINES = f"SELECT {HEADLINE_COLUMNS} FROM stories st JOIN sources s ON s.id = st.source_id"
 
 _TAGS = re.compile(r"<[^>]*>")
@@ -50,11 +50,16 @@ def headline_of(row: sqlite3.Row) -> Story:
         published=parse_iso(row["published"]),
         updated=parse_iso(row["updated"]),
         read=bool(row["read"]),
+        starred=bool(row["starred"]),
         source_title=row["source_title"] or row["source_url"],
     )
 
 
-def where(source_id: int | None, unread_only: bool) -> tuple[str, list[object]]:
+SYNC_KEY = "sync:"  # the key of a story that came from the sync server (its canonical item id follows)
+FLAGS = ("read", "starred")  # the flags a sync server shares: set (never toggled) and queued for the next push
+
+
+def where(source_id: int | None, unread_only: bool, starred_only: bool = False) -> tuple[str, list[object]]:
     clauses: list[str] = []
     args: list[object] = []
     if source_id is not None:
@@ -62,6 +67,8 @@ def where(source_id: int | None, unread_only: bool) -> tuple[str, list[object]]:
         args.append(source_id)
     if unread_only:
         clauses.append("st.read = 0")
+    if starred_only:
+        clauses.append("st.starred = 1")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -93,12 +100,19 @@ class Stories(Sources):
                 (source_id, *chunk),
             ):
                 existing[row[0]] = row[1:]
+        synced = self._synced_by_url(con, source_id) if len(existing) < len(unique) else {}
         new_rows = []
         for order, story in enumerate(unique.values()):
             authors = json.dumps(story.authors, ensure_ascii=False)
             # Stories without a date keep feed order: later entries sort just below earlier ones.
             sort_ts = ts(story.when) or (now - order * 1e-3)
             old = existing.get(story.key)
+            if old is None and story.url in synced:
+                # The feed's own entry of a story the sync server brought (same source, same link): it takes the
+                # synced story over (its key, then its fields below), so one story is never listed twice.
+                story_id = synced.pop(story.url)
+                con.execute("UPDATE stories SET key = ? WHERE id = ?", (story.key, story_id))
+                old = (story_id, "", "", "", "", "")
             if old is None:
                 new_rows.append((story, authors, sort_ts))
                 continue
@@ -150,6 +164,14 @@ class Stories(Sources):
         )
         return len(new_rows)
 
+    def _synced_by_url(self, con: sqlite3.Connection, source_id: int) -> dict[str, int]:
+        """The stories of a source that came from the sync server and were not seen in its feed yet, by link."""
+        rows = con.execute(
+            "SELECT url, id FROM stories WHERE source_id = ? AND substr(key, 1, ?) = ? AND url != ''",
+            (source_id, len(SYNC_KEY), SYNC_KEY),
+        )
+        return {url: story_id for url, story_id in rows}
+
     def count_stories(self, source_id: int | None = None, unread_only: bool = False) -> int:
         # From the counters the triggers keep (migration 2), not by counting the stories.
         column = "unread_count" if unread_only else "story_count"
@@ -159,10 +181,16 @@ class Stories(Sources):
         return int(rows[0][0]) if rows else 0
 
     def headlines(
-        self, source_id: int | None = None, offset: int = 0, limit: int = 200, unread_only: bool = False
+        self,
+        source_id: int | None = None,
+        offset: int = 0,
+        limit: int = 200,
+        unread_only: bool = False,
+        *,
+        starred_only: bool = False,
     ) -> list[Story]:
         """One page of headlines, newest first, without their bodies."""
-        clause, args = where(source_id, unread_only)
+        clause, args = where(source_id, unread_only, starred_only)
         rows = self._read(
             f"{HEADLINES}{clause} ORDER BY st.sort_ts DESC, st.id DESC LIMIT ? OFFSET ?", (*args, limit, offset)
         )
@@ -213,11 +241,44 @@ class Stories(Sources):
         return self.story(rows[0][0]) if rows else None
 
     def set_read(self, story_ids: int | Iterable[int], read: bool = True) -> None:
-        ids = [story_ids] if isinstance(story_ids, int) else list(story_ids)
+        """Mark stories read (or unread); for stories the sync server knows, the change is queued for the next push
+        in the same transaction (see _set_flag_in)."""
         with self._tx() as con:
-            con.executemany("UPDATE stories SET read = ? WHERE id = ?", ((int(read), i) for i in ids))
+            self._set_flag_in(con, "read", _ids(story_ids), read)
+
+    def set_starred(self, story_ids: int | Iterable[int], starred: bool = True) -> None:
+        """Star (or unstar) stories; queued for the sync server like set_read."""
+        with self._tx() as con:
+            self._set_flag_in(con, "starred", _ids(story_ids), starred)
 
     def mark_source_read(self, source_id: int | None) -> None:
+        """Mark every unread story of a source (None: of all sources) read; queued for the sync server."""
         clause, args = where(source_id, True)
         with self._tx() as con:
-            con.execute(f"UPDATE stories AS st SET read = 1{clause}", args)
+            ids = [r[0] for r in con.execute(f"SELECT st.id FROM stories st{clause}", args)]
+            self._set_flag_in(con, "read", ids, True)
+
+    def _set_flag_in(self, con: sqlite3.Connection, flag: str, ids: list[int], value: bool) -> None:
+        """Set a flag, and queue the same *set* operation for every story of `ids` the sync server knows.
+
+        Always, account or not: only stories that came from a sync server have an item id (sync_items), so a
+        reader without an account queues nothing, and the queue holds at most one change per item and flag (the
+        last one wins). A set, not a toggle: pushing it twice is harmless.
+        """
+        if flag not in FLAGS:
+            raise ValueError(f"not a synced flag: {flag!r}")
+        now = time.time()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            con.execute(f"UPDATE stories SET {flag} = ? WHERE {flag} != ? AND id IN ({marks})", (value, value, *chunk))
+            con.execute(
+                f"""INSERT INTO sync_pending (item_id, flag, value, queued)
+                    SELECT item_id, ?, ?, ? FROM sync_items WHERE story_id IN ({marks})
+                    ON CONFLICT (item_id, flag) DO UPDATE SET value = excluded.value, queued = excluded.queued""",
+                (flag, int(value), now, *chunk),
+            )
+
+
+def _ids(story_ids: int | Iterable[int]) -> list[int]:
+    return [story_ids] if isinstance(story_ids, int) else list(story_ids)

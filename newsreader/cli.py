@@ -152,6 +152,23 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    import time
+
+    from newsreader.words import plural
+
+    config = _config(args)
+    days = config.keep_days if args.days is None else args.days
+    if days <= 0:
+        raise CliError("keeping stories forever (keep_days = 0 in the config): give --days N to purge now")
+    store = _open_store(args)
+    with store:
+        gone = store.purge(time.time() - days * 86400, keep_unread=not args.unread and config.keep_unread)
+    kept = "starred stories kept" + ("" if args.unread or not config.keep_unread else ", and unread ones")
+    _say(f"purged {plural(gone, 'story', 'stories')} older than {plural(days, 'day')} ({kept})")
+    return EXIT_OK
+
+
 IMPORT_EXAMPLES = 3  # skipped lines shown by `import`
 
 
@@ -549,6 +566,11 @@ def build_parser() -> argparse.ArgumentParser:
     a = add("remove", "unsubscribe and drop a source's stories")
     a.add_argument("url")
     a.set_defaults(func=cmd_remove)
+
+    a = add("purge", "delete cached stories older than keep_days (config) or --days N; starred ones always stay")
+    a.add_argument("--days", type=int, help="older than this many days (default: the config's keep_days)")
+    a.add_argument("--unread", action="store_true", help="unread stories too (kept by default)")
+    a.set_defaults(func=cmd_purge)
 
     a = add("import", "subscribe to every feed of an OPML file or a list of URLs (one a line)")
     a.add_argument("file")

@@ -31,6 +31,8 @@ DEFAULT_CONFIG = """\
 # extract_concurrency = 4 # story pages fetched at once (at least 1)
 # Whole stories are fetched newest first, within these limits (each 0 or more); the rest wait for the next
 # refresh, or for the moment a story is opened in the reader.
+# keep_days = 90           # stories older than this leave the cache at refresh (0: never); starred ones stay
+# keep_unread = true        # unread stories stay however old they are
 # max_items_per_source = 5000   # the newest stories kept of a feed or page that lists more (0: no cap)
 # first_articles = 5            # per source, on its first refresh
 # articles_per_source = 20      # per source, on later refreshes
@@ -130,6 +132,8 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     full_text: bool = True
     extract_concurrency: int = 4
+    keep_days: int = 90
+    keep_unread: bool = True
     max_items_per_source: int = 5000
     first_articles: int = 5
     articles_per_source: int = 20
@@ -161,7 +165,9 @@ def _typed(section: dict[str, object], key: str, default: object, where: str) ->
     return value
 
 
-ARTICLE_BUDGET = (
+# [reader] counts, each 0 or more: retention, the item cap and the whole-text budget.
+READER_COUNTS = (
+    "keep_days",
     "max_items_per_source",
     "first_articles",
     "articles_per_source",
@@ -171,7 +177,7 @@ ARTICLE_BUDGET = (
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "network": ("timeout", "deadline", "max_bytes", "max_redirects", "concurrency", "per_host"),
-    "reader": ("full_text", "extract_concurrency", "browser", "save_dir", *ARTICLE_BUDGET),
+    "reader": ("full_text", "extract_concurrency", "browser", "save_dir", "keep_unread", *READER_COUNTS),
 }
 
 
@@ -224,7 +230,8 @@ def load_config(path: Path | None = None) -> Config:
     cfg.extract_concurrency = int(_typed(reader, "extract_concurrency", cfg.extract_concurrency, where))  # type: ignore[call-overload]
     cfg.browser = str(_typed(reader, "browser", cfg.browser, where))
     cfg.save_dir = str(_typed(reader, "save_dir", cfg.save_dir, where))
-    for name in ARTICLE_BUDGET:
+    cfg.keep_unread = bool(_typed(reader, "keep_unread", cfg.keep_unread, where))
+    for name in READER_COUNTS:
         value = int(_typed(reader, name, getattr(cfg, name), where))  # type: ignore[call-overload]
         if value < 0:
             raise ConfigError(f"{where}: '{name}' must be 0 or more, not {value}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from newsreader.store import RefreshResult, Store, StoreError
 from newsreader.words import plural
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Store writes committed in one transaction at most. The store is locked meanwhile (~8 ms a source), and the
 # reader's own reads (a page of headlines, opening a story) wait for it during a refresh in the TUI.
@@ -187,7 +190,22 @@ class Refresher:
                 self.on_outcome(outcome)
             return outcome
 
-        return list(await asyncio.gather(*(one(s) for s in sources)))
+        outcomes = list(await asyncio.gather(*(one(s) for s in sources)))
+        await self.purge_old()
+        return outcomes
+
+    async def purge_old(self) -> int:
+        """Retention, after a refresh of everything: stories older than keep_days leave (starred stay; unread
+        too unless keep_unread is off). A failure to purge is logged and costs nothing else."""
+        if self.config.keep_days <= 0:
+            return 0
+        cutoff = time.time() - self.config.keep_days * 86400
+        try:
+            # Not through _write: a purge may compact the file, which cannot happen inside the batch's transaction.
+            return await self._db(self.store.purge, cutoff, keep_unread=self.config.keep_unread)
+        except StoreError as exc:
+            log.warning("purging stories older than %s days failed: %s", self.config.keep_days, exc)
+            return 0
 
     async def refresh_source(
         self, source: Source, full_text: bool = True, budget: ArticleBudget | None = None

@@ -8,6 +8,7 @@
 - stories.py     a source's stories and their search index, headline pages, read state
 - articles.py    extracted pages, and which stories still want theirs
 - search.py      full-text search
+- retention.py   purging old stories (starred kept, unread by default), and the keys that keep them out
 - sync.py        the sync server's ids of sources and stories, the queue of changes to push, the pull mark
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from newsreader.model import Source, Story
 from newsreader.store.articles import ARTICLE_MAX_TRIES, ARTICLE_RETRY_SECONDS, Articles
 from newsreader.store.connection import FULL_CHECK_MAX_BYTES, StoreError, check_file
+from newsreader.store.retention import Retention
 from newsreader.store.schema import APPLICATION_ID, MIGRATIONS
 from newsreader.store.search import Search
 from newsreader.store.sources import RefreshResult
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 
-class Store(Articles, Search, SyncState):
+class Store(Articles, Search, SyncState, Retention):
     """The cache. Thread-safe: one connection guarded by a lock, so workers may call it from any thread."""
 
     def __enter__(self) -> Store:

@@ -101,6 +101,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 4: retention (issue #15): the keys of purged stories, so a feed that still lists one does not bring it back.
+    """
+    CREATE TABLE purged (
+        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        purged REAL NOT NULL,
+        PRIMARY KEY (source_id, key)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

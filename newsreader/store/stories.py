@@ -85,6 +85,20 @@ class Stories(Sources):
                 self._record_in(con, source_id, refresh)
         return new
 
+    @staticmethod
+    def _purged_keys(con: sqlite3.Connection, source_id: int, keys: list[str]) -> list[str]:
+        found: list[str] = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found += [
+                row[0]
+                for row in con.execute(
+                    f"SELECT key FROM purged WHERE source_id = ? AND key IN ({marks})", (source_id, *chunk)
+                )
+            ]
+        return found
+
     def _save_in(self, con: sqlite3.Connection, source_id: int, stories: list[Story]) -> int:
         now = time.time()
         unique: dict[str, Story] = {}
@@ -100,6 +114,9 @@ class Stories(Sources):
                 (source_id, *chunk),
             ):
                 existing[row[0]] = row[1:]
+        if len(existing) < len(unique):
+            for key in self._purged_keys(con, source_id, [k for k in keys if k not in existing]):
+                del unique[key]  # purged by retention: a feed still listing it must not bring it back as new
         synced = self._synced_by_url(con, source_id) if len(existing) < len(unique) else {}
         new_rows = []
         for order, story in enumerate(unique.values()):

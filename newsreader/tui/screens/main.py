@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shlex
 import subprocess
 import time
-import webbrowser
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
@@ -20,7 +18,7 @@ from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -32,7 +30,7 @@ from newsreader import safe
 from newsreader.config import save_dir
 from newsreader.model import Source, Story
 from newsreader.store import Store, StoreError
-from newsreader.tui import commands
+from newsreader.tui import browser, commands
 from newsreader.tui.messages import (
     HeadlinesLoaded,
     PageLoaded,
@@ -70,6 +68,7 @@ DOING = {
     "refresh": "Refreshing",
     "read": "Saving what was read",
     "save": "Saving the story",
+    "browser": "Opening the link",
 }
 
 # The network and extraction stack (httpx, feed parsers, trafilatura) is imported by the workers that use it,
@@ -79,23 +78,6 @@ DOING = {
 def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
     for task in asyncio.all_tasks(loop):
         task.cancel()
-
-
-def open_in_browser(url: str, command: str = "") -> bool:
-    """Open an http(s) URL; the URL is one argv element, never shell text. False when refused."""
-    safe_url = safe.openable(url)
-    if safe_url is None:
-        return False
-    if command:
-        subprocess.Popen(
-            [*shlex.split(command), safe_url],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        return True
-    return webbrowser.open(safe_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,8 +517,34 @@ class MainScreen(Screen[None]):
         self.jump_unread(forward, request)
 
     def _open(self, url: str) -> None:
-        if not open_in_browser(url, self.reader.config.browser):
-            self.set_status(f"Not opening {safe.url(url)[:80]}: only http and https links are opened.")
+        self.open_link(url, self.reader.config.browser)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def open_link(self, url: str, command: str) -> None:
+        """Find the browser (the system's may ask xdg-settings) and start it, off the event loop."""
+        try:
+            launch = browser.launch_for(url, command)
+            if launch.in_terminal:
+                self.app.call_from_thread(self._run_in_terminal, launch)
+                return
+            browser.start(launch)
+        except browser.BrowserError as exc:
+            log.warning("%s", exc)
+            self.post_message(StatusChanged(str(exc)))
+            return
+        self.post_message(StatusChanged(f"Opened {safe.url(url)[:100]} in the browser."))
+
+    def _run_in_terminal(self, launch: browser.Launch) -> None:
+        """A console browser gets the terminal while it runs (the reader is suspended), then the reader is back."""
+        name = launch.argv[0]
+        try:
+            with self.app.suspend():
+                subprocess.run(launch.argv, check=False)
+        except SuspendNotSupported:
+            self.set_status(f"The browser {name!r} runs in the terminal, which cannot be handed over here.")
+        except OSError as exc:
+            log.warning("could not run the browser %s", name, exc_info=exc)
+            self.set_status(f"Could not start the browser {name!r}: {exc.strerror or exc}")
 
     def action_open_link(self) -> None:
         # From the list, the highlighted headline; elsewhere, the story being read.

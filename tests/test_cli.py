@@ -304,7 +304,7 @@ async def test_one_date_format_in_the_tui_show_save_and_article(
 def test_no_full_text_holds_for_a_page_that_advertises_a_feed(
     site: SiteServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "add", "--no-full-text", site.url("index.html"))  # the page names rss.xml
+    code, _out, err = run(capsys, "add", "--no-full-text", site.url("index.html"))  # the page names rss.xml
     assert code == 0, err
     (source,) = run_json(capsys, "sources")
     assert source["kind"] == "feed" and source["url"] == site.url("rss.xml")

@@ -75,7 +75,9 @@ async def test_o_with_the_system_browser_sends_its_output_nowhere(
 
 
 def test_a_browser_from_BROWSER_gets_the_url_as_one_argument(monkeypatch: Any) -> None:
-    monkeypatch.setattr(browser.webbrowser, "get", lambda using=None: webbrowser.BackgroundBrowser(["my-browser", "%s"]))
+    monkeypatch.setattr(
+        browser.webbrowser, "get", lambda using=None: webbrowser.BackgroundBrowser(["my-browser", "%s"])
+    )
     launch = browser.launch_for("https://x.test/a b;ls")
     assert launch.argv == ["my-browser", "https://x.test/a%20b;ls"] and not launch.in_terminal
     monkeypatch.setattr(browser.webbrowser, "get", lambda using=None: webbrowser.GenericBrowser("lynx"))

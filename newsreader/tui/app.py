@@ -94,6 +94,8 @@ class NewsReaderApp(App[None]):
                 continue
             for binding in bindings:
                 action = binding.action
+                if action == "command_palette":
+                    continue  # the palette is open already
                 yield SystemCommand(binding.description, f"key: {binding.key}", lambda a=action: self._run(screen, a))
 
     def _run(self, screen: Screen[Any], action: str) -> None:

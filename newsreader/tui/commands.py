@@ -25,6 +25,9 @@ def list_keys(prefix: str, show_open: bool = True) -> list[Binding]:
 
 APP = [Binding("q", "quit", "Quit", id="app.quit")]
 
+# Textual's own binding (App.COMMAND_PALETTE_BINDING) does the work; listed here so that help names it.
+PALETTE = [Binding("ctrl+p", "command_palette", "Command palette (every command, by name)", id="app.palette")]
+
 MAIN = [
     Binding("tab", "cycle_panes", "Next pane (then the story's related headlines)", show=False, id="main.next-pane"),
     Binding("shift+tab", "cycle_panes(-1)", "Previous pane", show=False, id="main.previous-pane"),
@@ -55,12 +58,29 @@ ARTICLE = [
     Binding("G", "scroll_end", "Bottom", show=False, id="article.bottom"),
 ]
 
+RELATED = [
+    Binding("j", "cursor_down", "Next related headline", show=False, id="related.down"),
+    Binding("k", "cursor_up", "Previous related headline", show=False, id="related.up"),
+    Binding("enter,l", "select", "Open it in the reader", id="related.open"),
+]
+
+HELP = [
+    Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+    Binding("j,down", "scroll_help(1)", "Scroll down", show=False, id="help.down"),
+    Binding("k,up", "scroll_help(-1)", "Scroll up", show=False, id="help.up"),
+    Binding("space,pagedown", "scroll_help(0, 1)", "Page down", show=False, id="help.page-down"),
+    Binding("b,pageup", "scroll_help(0, -1)", "Page up", show=False, id="help.page-up"),
+    Binding("g,home", "scroll_help(-100000)", "Top", show=False, id="help.top"),
+    Binding("G,end", "scroll_help(100000)", "Bottom", show=False, id="help.bottom"),
+]
+
 EVERYWHERE = "Everywhere"
 
 # Where each binding works, in the order help lists them. The palette offers the EVERYWHERE ones.
 TABLE: list[tuple[str, list[Binding]]] = [
-    (EVERYWHERE, APP + MAIN),
+    (EVERYWHERE, APP + PALETTE + MAIN),
     ("Headlines", HEADLINES),
     ("Story", ARTICLE),
     ("Sources", SOURCES),
+    ("Related headlines", RELATED),
 ]

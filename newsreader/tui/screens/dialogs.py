@@ -28,6 +28,11 @@ def _keys(binding: Binding) -> str:
         "tab": "Tab",
         "pagedown": "PgDn",
         "pageup": "PgUp",
+        "home": "Home",
+        "end": "End",
+        "down": "↓",
+        "up": "↑",
+        "ctrl+p": "Ctrl+P",
     }
     return " ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
 
@@ -38,14 +43,21 @@ def binding_table() -> list[tuple[str, list[Binding]]]:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+    BINDINGS = list[BindingType](commands.HELP)
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 72; height: 80%; border: thick $primary; background: $surface; padding: 0 1;
+        width: 76; max-width: 100%; height: 80%; border: thick $primary; background: $surface; padding: 0 1;
+        scrollbar-size-vertical: 1;
+        scrollbar-color: $primary 60%; scrollbar-color-hover: $primary; scrollbar-background: $panel;
     }
     """
+
+    def action_scroll_help(self, lines: int, pages: int = 0) -> None:
+        scroll = self.query_one(VerticalScroll)
+        step = lines + pages * max(1, scroll.scrollable_content_region.height - 1)
+        scroll.scroll_to(y=scroll.scroll_y + step, animate=False)
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, show_header=False, padding=(0, 1))
@@ -57,7 +69,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(_keys(binding), binding.description)
             table.add_row("", "")
         with VerticalScroll() as scroll:
-            scroll.border_title = "Keys (Esc to close)"
+            scroll.border_title = "Keys (j/k scroll, Esc closes)"
             yield Static(table, id="help-table")
 
 

@@ -250,6 +250,10 @@ class MainScreen(Screen[None]):
 
         store = self.reader.store
         cached = await asyncio.to_thread(store.story_by_url, url)
+        if cached is not None and cached.id is not None:
+            # Read from Related is read, as from the list: marked, then shown with its new state.
+            await asyncio.to_thread(store.set_read, cached.id)
+            cached = await asyncio.to_thread(store.story, cached.id) or cached
         if cached is not None:
             await asyncio.to_thread(self._post_story, cached)
             return
@@ -454,6 +458,8 @@ class MainScreen(Screen[None]):
 
     @on(RelatedList.Chosen)
     def related_chosen(self, message: RelatedList.Chosen) -> None:
+        # The new story is read from its top: focus leaves the old story's Related list for the story.
+        self.query_one(ArticleView).focus()
         self.open_related(message.related.url)
 
     def on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
@@ -547,7 +553,12 @@ class MainScreen(Screen[None]):
             self.set_status(f"Could not start the browser {name!r}: {exc.strerror or exc}")
 
     def action_open_link(self) -> None:
-        # From the list, the highlighted headline; elsewhere, the story being read.
+        # From the list, the highlighted headline; from Related, the highlighted link; elsewhere, the story read.
+        if isinstance(self.focused, RelatedList):
+            related = self.focused.current
+            if related is not None:
+                self._open(related.url)
+                return
         story = self.headlines.current if self.headlines.has_focus or self.story is None else self.story
         if story is None or not story.url:
             self.set_status("No link to open.")
@@ -555,8 +566,10 @@ class MainScreen(Screen[None]):
         self._open(story.url)
 
     def action_toggle_read(self) -> None:
-        story = self.headlines.current
+        # In the list, the highlighted headline; in the story or its Related list, the story being read.
+        story = self.headlines.current if self.headlines.has_focus or self.story is None else self.story
         if story is None or story.id is None:
+            self.set_status("This story is not in the cache: nothing to mark.")
             return
         story.read = not story.read
         self.headlines.set_read(story.id, story.read)

@@ -33,6 +33,8 @@ class RelatedList(OptionList):
     }
     """
 
+    BINDINGS = list[BindingType](commands.RELATED)
+
     @dataclass
     class Chosen(Message):
         related: Related
@@ -40,6 +42,11 @@ class RelatedList(OptionList):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.items: list[Related] = []
+
+    @property
+    def current(self) -> Related | None:
+        index = self.highlighted
+        return self.items[index] if index is not None and 0 <= index < len(self.items) else None
 
     def show(self, related: list[Related]) -> None:
         self.items = related

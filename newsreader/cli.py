@@ -432,7 +432,7 @@ def run_tui(args: argparse.Namespace) -> int:
     from newsreader.tui.app import NewsReaderApp
 
     try:
-        app = NewsReaderApp(store, config, offline=offline, notice=store.notice, first_page=first_page)
+        app = NewsReaderApp(store, config, offline=offline, demo=args.demo, notice=store.notice, first_page=first_page)
         app.run()
     finally:
         store.close()

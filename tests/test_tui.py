@@ -435,7 +435,7 @@ async def test_a_second_refresh_waits_for_the_first(store: Store, clock: Any, ht
         await pilot.press("R", "R", "r")
         assert "already running" in str(app.screen.query_one("#status").render())
         await settle(app, pilot)
-        assert "Refreshed 1 sources: 2 new." in str(app.screen.query_one("#status").render())
+        assert "Refreshed 1 source: 2 new." in str(app.screen.query_one("#status").render())
         assert headline_list(app).total == 2
     assert len(httpserver.log) == 1
 

@@ -172,3 +172,197 @@ def test_help_lists_ctrl_p() -> None:
 
     keys = [_keys(b) for _, bindings in binding_table() for b in bindings]
     assert "Ctrl+P" in keys
+
+
+# -- 2. Unsubscribe and subscribe in the reader; names never break the pane -------------------------------------------
+
+
+def two_sources(store: Store) -> tuple[Any, Any]:
+    from newsreader.model import Story
+
+    a = store.add_source("http://a.test/feed", title="Alpha")
+    b = store.add_source("http://b.test/feed", title="Beta")
+    store.save_stories(
+        a.id,  # type: ignore[arg-type]
+        [Story(key=f"a{i}", title=f"Alpha story {i}") for i in range(3)],
+    )
+    store.save_stories(
+        b.id,  # type: ignore[arg-type]
+        [Story(key=f"b{i}", title=f"Beta story {i}") for i in range(5)],
+    )
+    return a, b
+
+
+async def test_d_unsubscribes_the_highlighted_source_after_asking(store: Store, clock: Any) -> None:
+    from newsreader.tui.screens.dialogs import ConfirmScreen
+    from newsreader.tui.widgets.source_list import SourceList
+
+    two_sources(store)
+    app = make_app(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one(SourceList).focus()
+        await pilot.press("j", "d")  # Alpha
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # no: nothing happens
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmScreen) and len(store.sources()) == 2
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert [s.title for s in store.sources()] == ["Beta"]
+        assert "Unsubscribed from Alpha." in status(app)
+        assert app.screen.query_one("#headlines").total == 5
+        assert [r[1] for r in app.screen.query_one(SourceList)._rows] == ["All stories", "Beta"]
+        app.screen.query_one(SourceList).cursor = 0
+        await pilot.press("d")  # on All stories: nothing to unsubscribe, and it says so
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmScreen) and "Highlight a source" in status(app)
+
+
+async def test_a_subscribes_to_a_url_typed_in_a_dialog(store: Store, clock: Any, httpserver: Any) -> None:
+    from newsreader.tui.screens.dialogs import AddSourceScreen
+
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback News</title><link>http://x.test/</link>'
+        "<item><title>First loopback story</title><link>http://x.test/1</link><guid>1</guid></item>"
+        "</channel></rss>"
+    )
+    httpserver.expect_request("/feed.xml").respond_with_data(feed, content_type="application/rss+xml")
+    app = make_app(store, clock, offline=False)
+    app.config.full_text = False
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AddSourceScreen)
+        await pilot.press(*httpserver.url_for("/feed.xml"), "enter")
+        await settle(app, pilot)
+        assert [s.title for s in store.sources()] == ["Loopback News"]
+        assert app.screen.query_one("#headlines").total == 1  # type: ignore[attr-defined]
+        await pilot.press("a", "escape")  # Esc: nothing added
+        await settle(app, pilot)
+        assert len(store.sources()) == 1
+
+
+async def test_source_names_with_combining_and_wide_characters_never_break_the_border(store: Store, clock: Any) -> None:
+    from rich.cells import cell_len
+
+    from newsreader.tui.widgets.source_list import SourceList
+
+    store.add_source("http://c.test/feed", title="Z\u0335\u0321\u0300a\u0336\u0301l\u0337g\u0338o" * 6)
+    store.add_source("http://w.test/feed", title="全角の見出しがとても長いニュース源の名前です")
+    store.add_source("http://e.test/feed", title="\x1b[31mred\x1b]0;owned\x07 \u202eevil")
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        pane = app.screen.query_one(SourceList)
+        for row in range(pane.row_count):
+            assert cell_len(pane.label(row)) <= pane.scrollable_content_region.width
+            assert "\x1b" not in pane.label(row) and "\u202e" not in pane.label(row)
+        lines = __import__("tests.test_tui", fromlist=["screen_text"]).screen_text(app).splitlines()
+        right = {cell_len(line[: line.index("╮") + 1]) for line in lines[:1]}
+        for line in lines[1:6]:
+            # The sources pane's right border stands in the same column on every line.
+            assert "│" in line
+        assert len(right) == 1
+
+
+def test_safe_label_keeps_letters_and_drops_stacked_marks() -> None:
+    from newsreader import safe
+
+    assert safe.label("Cafe\u0301") == "Café"  # composed
+    assert safe.label("a" + "\u0300\u0301\u0302\u0303\u0304" + "b") == "\u00e0\u0301\u0302b"  # à and 2 marks
+    assert safe.label("\u0301\x1b[2Jx") == "x"
+
+
+# -- 16. A on All stories asks, u undoes; the Headlines title names the source; the theme is kept ------------------
+
+
+async def test_A_on_all_stories_asks_first_and_u_undoes_it(store: Store, clock: Any) -> None:
+    from newsreader.tui.screens.dialogs import ConfirmScreen
+
+    two_sources(store)
+    app = make_app(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert sum(s.unread for s in store.sources()) == 8
+        await pilot.press("A", "y")
+        await settle(app, pilot)
+        assert sum(s.unread for s in store.sources()) == 0
+        assert "Marked 8 stories of every source read. u undoes it." in status(app)
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert sum(s.unread for s in store.sources()) == 8
+        assert "8 stories of every source unread again." in status(app)
+        await pilot.press("u")
+        assert "Nothing to undo" in status(app)
+
+
+async def test_A_on_one_source_marks_it_at_once_and_the_title_names_it(store: Store, clock: Any) -> None:
+    from newsreader.tui.widgets.source_list import SourceList
+
+    two_sources(store)
+    app = make_app(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        heads = app.screen.query_one("#headlines")
+        assert heads.border_title == "Headlines"
+        app.screen.query_one(SourceList).focus()
+        await pilot.press("j", "j")  # Beta
+        await settle(app, pilot)
+        assert heads.border_title == "Headlines: Beta"
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert [(s.title, s.unread) for s in store.sources()] == [("Alpha", 3), ("Beta", 0)]
+        assert "Marked 5 stories of Beta read." in status(app)
+        await pilot.press("k")
+        await settle(app, pilot)
+        assert heads.border_title == "Headlines: Alpha"
+
+
+# -- 11. Messages ---------------------------------------------------------------------------------------------------
+
+
+async def test_demo_r_says_the_demo_has_no_network(demo_store: Store, clock: Any) -> None:
+    from newsreader.tui.app import NewsReaderApp
+
+    app = NewsReaderApp(demo_store, demo=True, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "--offline" not in status(app)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert "demo has no network" in status(app) and "--offline" not in status(app)
+
+
+async def test_refreshed_one_source_is_singular(store: Store, clock: Any, httpserver: Any) -> None:
+    feed = '<?xml version="1.0"?><rss version="2.0"><channel><title>One</title></channel></rss>'
+    httpserver.expect_request("/one.xml").respond_with_data(feed, content_type="application/rss+xml")
+    store.add_source(httpserver.url_for("/one.xml"), title="One")
+    app = make_app(store, clock, offline=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R")
+        await settle(app, pilot)
+        assert "Refreshed 1 source: 0 new." in status(app)
+
+
+async def test_esc_after_a_search_clears_its_status(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"wolf", "enter")
+        await settle(app, pilot)
+        assert "wolf" in status(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert "wolf" not in status(app)
+        assert app.screen.query_one("#headlines").border_title == "Headlines"

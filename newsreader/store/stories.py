@@ -217,7 +217,8 @@ class Stories(Sources):
         with self._tx() as con:
             con.executemany("UPDATE stories SET read = ? WHERE id = ?", ((int(read), i) for i in ids))
 
-    def mark_source_read(self, source_id: int | None) -> None:
+    def mark_source_read(self, source_id: int | None) -> list[int]:
+        """Mark a source's (or every) unread story read; returns their ids, so that it can be undone (set_read)."""
         clause, args = where(source_id, True)
         with self._tx() as con:
-            con.execute(f"UPDATE stories AS st SET read = 1{clause}", args)
+            return [r[0] for r in con.execute(f"UPDATE stories AS st SET read = 1{clause} RETURNING id", args)]

@@ -33,6 +33,7 @@ class NewsReaderApp(App[None]):
         config: Config | None = None,
         *,
         offline: bool = False,
+        demo: bool = False,
         notice: str = "",
         clock: Callable[[], datetime] | None = None,
         first_page: Future[tuple[int, list[Story]]] | None = None,
@@ -40,7 +41,8 @@ class NewsReaderApp(App[None]):
         super().__init__()
         self.store = store
         self.config = config or Config()
-        self.offline = offline
+        self.offline = offline or demo
+        self.demo = demo
         self.notice = notice
         self.clock = clock or (lambda: datetime.now(UTC))
         # "All stories", first page, already being read (cli starts it before importing Textual).

@@ -33,6 +33,7 @@ from newsreader.store import Store, StoreError
 from newsreader.tui import browser, commands
 from newsreader.tui.messages import (
     HeadlinesLoaded,
+    MarkedRead,
     PageLoaded,
     RefreshFinished,
     RefreshProgress,
@@ -42,11 +43,12 @@ from newsreader.tui.messages import (
     StoryLoaded,
 )
 from newsreader.tui.reader import Reader
-from newsreader.tui.screens.dialogs import ErrorScreen, FailureScreen, HelpScreen
+from newsreader.tui.screens.dialogs import AddSourceScreen, ConfirmScreen, ErrorScreen, FailureScreen, HelpScreen
 from newsreader.tui.widgets.article_view import ArticleView, RelatedList
 from newsreader.tui.widgets.headline_list import PAGE, HeadlineList
 from newsreader.tui.widgets.key_bar import KeyBar
 from newsreader.tui.widgets.source_list import SourceList
+from newsreader.words import plural
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
@@ -69,6 +71,8 @@ DOING = {
     "read": "Saving what was read",
     "save": "Saving the story",
     "browser": "Opening the link",
+    "remove": "Unsubscribing",
+    "add": "Subscribing",
 }
 
 # The network and extraction stack (httpx, feed parsers, trafilatura) is imported by the workers that use it,
@@ -125,6 +129,7 @@ class MainScreen(Screen[None]):
         self.refreshing = False
         self._refresh_loop: asyncio.AbstractEventLoop | None = None  # the running refresh's own loop
         self.verified = False
+        self._last_marked: tuple[str, list[int]] | None = None  # what `A` marked read last (for `u`): name, ids
 
     @property
     def reader(self) -> Reader:
@@ -153,7 +158,9 @@ class MainScreen(Screen[None]):
             self.load_headlines()  # first: the headlines are what the reader is waiting for
         self.call_after_refresh(self.load_sources)  # the sources pane fills in just after the first frame
         self.query_one(HeadlineList).focus()
-        if self.reader.offline:
+        if self.reader.demo:
+            self.set_status("The demo: a bundled sample, read offline (there is nothing to fetch).")
+        elif self.reader.offline:
             self.set_status("Offline: reading the cache only.")
 
     # -- helpers ---------------------------------------------------------------------------------------
@@ -285,6 +292,9 @@ class MainScreen(Screen[None]):
         of CPU a request. Many sources are parsed and saved in worker processes. Stopped by cancel_refresh.
         `refreshing` is set by the key that starts it and cleared when the worker ends (worker_changed)."""
         try:
+            if self.reader.demo:
+                self._status_from_thread("The demo has no network: its stories are bundled, nothing to refresh.")
+                return
             if self.reader.offline:
                 self._status_from_thread("Offline: not refreshing (start without --offline to fetch).")
                 return
@@ -373,6 +383,7 @@ class MainScreen(Screen[None]):
 
     def on_sources_loaded(self, message: SourcesLoaded) -> None:
         self.query_one(SourceList).show(message.sources, message.total_unread)
+        self._title_headlines()  # a source's name may have come (or changed) with this read
 
     def on_headlines_loaded(self, message: HeadlinesLoaded) -> None:
         if message.key != self._list_key():
@@ -423,7 +434,7 @@ class MainScreen(Screen[None]):
     def on_refresh_finished(self, message: RefreshFinished) -> None:
         new = sum(o.new for o in message.outcomes)
         failed = [o for o in message.outcomes if o.status == "error"]
-        summary = f"Refreshed {len(message.outcomes)} sources: {new} new."
+        summary = f"Refreshed {plural(len(message.outcomes), 'source')}: {new} new."
         if failed:
             summary += f" {len(failed)} failed (marked ! in Sources; press e there to see why)."
         self.set_status(summary)
@@ -439,7 +450,17 @@ class MainScreen(Screen[None]):
             return
         self.source_id = message.source_id
         self.search_query = ""
+        self._title_headlines()
         self.load_headlines()
+
+    def _title_headlines(self) -> None:
+        """The Headlines pane says whose headlines (or which search) it shows."""
+        pane = self.query_one("#headlines")
+        if self.search_query:
+            pane.border_title = f"Search: {safe.line(self.search_query)}"
+            return
+        source = self.query_one(SourceList).sources.get(self.source_id) if self.source_id is not None else None
+        pane.border_title = f"Headlines: {safe.line(source.name)}" if source is not None else "Headlines"
 
     @on(SourceList.Entered)
     def source_entered(self) -> None:
@@ -472,7 +493,7 @@ class MainScreen(Screen[None]):
         query = message.value.strip()
         if query:
             self.search_query = query
-            self.query_one("#headlines").border_title = f"Search: {safe.line(query)}"
+            self._title_headlines()
             self.load_headlines()
         self.headlines.focus()
 
@@ -504,7 +525,8 @@ class MainScreen(Screen[None]):
             self.headlines.focus()
         elif self.search_query:
             self.search_query = ""
-            self.query_one("#headlines").border_title = "Headlines"
+            self._title_headlines()
+            self.set_status("")  # the search's count no longer describes the list
             self.load_headlines()
         elif focused is self.headlines:
             self.query_one(SourceList).focus()
@@ -599,12 +621,100 @@ class MainScreen(Screen[None]):
         self.post_message(StatusChanged(f"Saved to {path}"))
 
     def action_mark_source_read(self) -> None:
-        self._mark_all_read(self.source_id)
+        source_id = self.source_id
+        if source_id is not None:
+            source = self.query_one(SourceList).sources.get(source_id)
+            self._mark_all_read(source_id, safe.line(source.name) if source else "this source")
+            return
+        # Every source at once: asked first (u undoes it, too).
+        unread = self.query_one(SourceList).total_unread
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._mark_all_read(None, "every source")
+
+        question = Text(f"Mark all {plural(unread, 'unread story', 'unread stories')} of every source read?")
+        self.app.push_screen(ConfirmScreen("Mark everything read", question), answered)
 
     @work(thread=True, group="read", exit_on_error=False)
-    def _mark_all_read(self, source_id: int | None) -> None:
-        self.reader.store.mark_source_read(source_id)
+    def _mark_all_read(self, source_id: int | None, name: str) -> None:
+        ids = self.reader.store.mark_source_read(source_id)
+        self.post_message(MarkedRead(name, ids))
         self.post_message(StoreChanged(headlines=True))
+
+    def on_marked_read(self, message: MarkedRead) -> None:
+        self._last_marked = (message.name, message.ids) if message.ids else None
+        marked = plural(len(message.ids), "story", "stories")
+        self.set_status(f"Marked {marked} of {message.name} read." + (" u undoes it." if message.ids else ""))
+
+    def action_undo_mark_read(self) -> None:
+        if self._last_marked is None:
+            self.set_status("Nothing to undo (u undoes the last A, mark source read).")
+            return
+        (name, ids), self._last_marked = self._last_marked, None
+        self._undo_mark_read(name, ids)
+
+    @work(thread=True, group="read", exit_on_error=False)
+    def _undo_mark_read(self, name: str, ids: list[int]) -> None:
+        self.reader.store.set_read(ids, False)
+        self.post_message(StatusChanged(f"{plural(len(ids), 'story', 'stories')} of {name} unread again."))
+        self.post_message(StoreChanged(headlines=True))
+
+    # -- sources: unsubscribe, subscribe ----------------------------------------------------------------
+
+    def action_remove_source(self) -> None:
+        source = self.query_one(SourceList).current
+        if source is None:
+            self.set_status("Highlight a source in Sources, then press d to unsubscribe from it.")
+            return
+        question = Text()
+        question.append("Unsubscribe from ")
+        question.append(safe.line(source.name), style="bold")
+        question.append(f"\n{safe.url(source.url)}\n\n", style="dim")
+        question.append(f"Its {plural(source.total, 'story', 'stories')} are dropped from the cache.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                if self.source_id == source.id:
+                    self.source_id = None  # its list is about to be empty: All stories instead
+                self._remove_source(source)
+
+        self.app.push_screen(ConfirmScreen("Unsubscribe", question), answered)
+
+    @work(thread=True, group="remove", exit_on_error=False)
+    def _remove_source(self, source: Source) -> None:
+        removed = self.reader.store.remove_source(source.url)
+        name = safe.line(source.name)
+        self.post_message(StatusChanged(f"Unsubscribed from {name}." if removed else f"{name} was already gone."))
+        self.post_message(StoreChanged(headlines=True))
+
+    def action_add_source(self) -> None:
+        if self.reader.demo or self.reader.offline:
+            why = "the demo has no network" if self.reader.demo else "the reader is offline"
+            self.set_status(f"Cannot subscribe here: {why} (newsreader add URL, or start without --offline).")
+            return
+
+        def answered(url: str | None) -> None:
+            if url:
+                self.set_status(f"Subscribing to {safe.url(url)[:100]}…")
+                self._add_source(url)
+
+        self.app.push_screen(AddSourceScreen(), answered)
+
+    @work(exclusive=True, group="add", exit_on_error=False)
+    async def _add_source(self, url: str) -> None:
+        from newsreader.fetch import Fetcher
+        from newsreader.refresh import Refresher, SubscribeError
+
+        try:
+            async with Fetcher(self.reader.config.network) as fetcher:
+                done = await Refresher(self.reader.store, fetcher, self.reader.config).subscribe(url)
+        except SubscribeError as exc:
+            log.warning("could not subscribe to %s: %s", url, exc)
+            self.set_status(f"Could not subscribe: {safe.line(exc)}")
+            return
+        self.set_status(safe.line(done.message))
+        self.on_store_changed(StoreChanged(headlines=True))
 
     def _busy(self) -> bool:
         """A second refresh would cancel the running one (exclusive workers): let the first finish."""

@@ -11,7 +11,7 @@ import pytest
 
 from newsreader.store import Store
 from newsreader.tui import browser
-from tests.test_tui import SIZE, make_app, settle
+from tests.test_tui import SIZE, make_app, screen_text, settle
 
 
 def status(app: Any) -> str:
@@ -256,18 +256,17 @@ async def test_source_names_with_combining_and_wide_characters_never_break_the_b
     store.add_source("http://w.test/feed", title="全角の見出しがとても長いニュース源の名前です")
     store.add_source("http://e.test/feed", title="\x1b[31mred\x1b]0;owned\x07 \u202eevil")
     app = make_app(store, clock)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         pane = app.screen.query_one(SourceList)
         for row in range(pane.row_count):
             assert cell_len(pane.label(row)) <= pane.scrollable_content_region.width
             assert "\x1b" not in pane.label(row) and "\u202e" not in pane.label(row)
-        lines = __import__("tests.test_tui", fromlist=["screen_text"]).screen_text(app).splitlines()
-        right = {cell_len(line[: line.index("╮") + 1]) for line in lines[:1]}
+        lines = screen_text(app).splitlines()
+        border = cell_len(lines[0][: lines[0].index("╮") + 1])
         for line in lines[1:6]:
             # The sources pane's right border stands in the same column on every line.
-            assert "│" in line
-        assert len(right) == 1
+            assert cell_len(line[: line.index("│", 1) + 1]) == border, line
 
 
 def test_safe_label_keeps_letters_and_drops_stacked_marks() -> None:
@@ -366,3 +365,82 @@ async def test_esc_after_a_search_clears_its_status(demo_store: Store, clock: An
         await settle(app, pilot)
         assert "wolf" not in status(app)
         assert app.screen.query_one("#headlines").border_title == "Headlines"
+
+
+# -- 7. The layout adapts -----------------------------------------------------------------------------------------------
+
+LONG = "President Toqayev to Meet Putin in Moscow on November 12"  # 56 characters
+LONGER = "Damaged Baikonur Launch Pad Facility Restored After 2025 Collapse"  # 65
+
+
+async def test_at_80_columns_one_pane_at_a_time_and_the_title_has_the_room(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert LONG in text  # whole: 56 characters
+        assert "Sources" not in text.splitlines()[0] and "Story" not in text.splitlines()[0]
+        await pilot.press("enter")  # the story, full width
+        await settle(app, pilot)
+        assert screen_text(app).splitlines()[0].startswith("╭─ Story")
+        await pilot.press("h")  # back to the list
+        assert screen_text(app).splitlines()[0].startswith("╭─ Headlines")
+        await pilot.press("h")  # the sources
+        assert screen_text(app).splitlines()[0].startswith("╭─ Sources")
+        await pilot.press("enter")
+        assert screen_text(app).splitlines()[0].startswith("╭─ Headlines")
+
+
+async def test_at_160_columns_titles_get_60_columns_and_the_story_a_reading_measure(
+    demo_store: Store, clock: Any
+) -> None:
+    from newsreader.tui.widgets.article_view import ArticleView
+
+    for width, height in ((160, 45), (220, 55)):
+        app = make_app(demo_store, clock)
+        async with app.run_test(size=(width, height)) as pilot:
+            await settle(app, pilot)
+            assert LONGER in screen_text(app)  # 65 characters, whole
+            heads = app.screen.query_one("#headlines")
+            assert heads.scrollable_content_region.width >= 62
+            await pilot.press("enter")
+            await settle(app, pilot)
+            view = app.screen.query_one(ArticleView)
+            body = view.query_one("#article-body")
+            assert 60 <= body.size.width <= 90, (width, body.size.width)
+
+
+async def test_long_lists_have_no_horizontal_scrollbar(store: Store, clock: Any) -> None:
+    from newsreader.model import Story
+    from newsreader.tui.widgets.source_list import SourceList
+
+    for i in range(40):
+        s = store.add_source(f"http://s{i}.test/feed", title=f"Source number {i} with a rather long name")
+        store.save_stories(s.id, [Story(key=f"{i}-{j}", title=f"Story {i}.{j} " * 12) for j in range(3)])  # type: ignore[arg-type]
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("G")
+        await settle(app, pilot)
+        heads = app.screen.query_one("#headlines")
+        assert heads.total == 120  # type: ignore[attr-defined]
+        assert heads.show_vertical_scrollbar and not heads.show_horizontal_scrollbar
+        app.screen.query_one(SourceList).focus()
+        await pilot.press("G")
+        await settle(app, pilot)
+        sources = app.screen.query_one(SourceList)
+        assert sources.show_vertical_scrollbar and not sources.show_horizontal_scrollbar
+
+
+async def test_a_maximized_pane_fits_the_screen(demo_store: Store, clock: Any) -> None:
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        for pane_id in ("#sources", "#headlines", "#article"):
+            pane = app.screen.query_one(pane_id)
+            app.screen.maximize(pane)
+            await settle(app, pilot)
+            assert pane.region.width <= 160 and pane.region.right <= 160, (pane_id, pane.region)
+            assert pane.region.width >= 150, (pane_id, pane.region)
+            app.screen.minimize()
+            await settle(app, pilot)

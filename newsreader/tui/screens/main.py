@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from textual.widgets import Markdown
 
     from newsreader.refresh import Outcome
+
+PANES = ("sources", "headlines", "article")  # the panes' ids, left to right
 
 PROGRESS_EVERY = 0.25  # seconds between refresh progress updates on screen
 
@@ -120,9 +122,12 @@ def list_state(store: Store, request: ListRequest) -> HeadlinesLoaded:
 
 class MainScreen(Screen[None]):
     BINDINGS = list[BindingType](commands.MAIN)
+    # The layout's classes by the terminal's width (app.tcss): a headline gets 40+ columns of title at 80, 60+ at 160.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide"), (180, "-widest")]
+    AUTO_FOCUS = "HeadlineList"  # not the first pane: in the narrow layout that would show Sources first
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(classes="-pane-headlines")  # the pane in use at start (see on_descendant_focus)
         self.source_id: int | None = None
         self.search_query = ""
         self.story: Story | None = None
@@ -162,6 +167,15 @@ class MainScreen(Screen[None]):
             self.set_status("The demo: a bundled sample, read offline (there is nothing to fetch).")
         elif self.reader.offline:
             self.set_status("Offline: reading the cache only.")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The pane in use, for the layouts that show only it (app.tcss); focus elsewhere (search) keeps it."""
+        node: Widget | None = event.widget
+        while node is not None and node.id not in PANES:
+            node = node.parent if isinstance(node.parent, Widget) else None
+        if node is not None and node.id is not None:
+            for pane in PANES:
+                self.set_class(pane == node.id, f"-pane-{pane}")
 
     # -- helpers ---------------------------------------------------------------------------------------
 

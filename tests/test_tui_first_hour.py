@@ -444,3 +444,43 @@ async def test_a_maximized_pane_fits_the_screen(demo_store: Store, clock: Any) -
             assert pane.region.width >= 150, (pane_id, pane.region)
             app.screen.minimize()
             await settle(app, pilot)
+
+
+async def test_the_theme_is_kept_across_restarts(demo_store: Store, clock: Any, tmp_path: Any) -> None:
+    import json
+
+    from newsreader.tui.app import NewsReaderApp
+
+    path = tmp_path / "state" / "newsreader" / "state.json"
+    app = NewsReaderApp(demo_store, offline=True, clock=clock, state_path=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.theme = "textual-light"
+        await settle(app, pilot)
+    assert json.loads(path.read_text())["theme"] == "textual-light"
+    again = NewsReaderApp(demo_store, offline=True, clock=clock, state_path=path)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(again, pilot)
+        assert again.theme == "textual-light"
+
+
+async def test_a_broken_state_file_is_said_and_the_reader_starts(demo_store: Store, clock: Any, tmp_path: Any) -> None:
+    from newsreader.tui.app import NewsReaderApp
+
+    path = tmp_path / "state.json"
+    path.write_text("{not json")
+    app = NewsReaderApp(demo_store, offline=True, clock=clock, state_path=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.is_running and app.theme == "textual-dark"
+        assert any("is not JSON" in str(n.message) for n in app._notifications)
+        app.theme = "nord"
+        await settle(app, pilot)
+    assert '"nord"' in path.read_text()
+
+
+def test_the_state_file_lives_under_xdg_state_home(tmp_path: Any, monkeypatch: Any) -> None:
+    from newsreader.config import state_path
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert state_path() == tmp_path / "newsreader" / "state.json"

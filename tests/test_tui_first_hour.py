@@ -400,9 +400,9 @@ async def test_at_160_columns_titles_get_60_columns_and_the_story_a_reading_meas
         app = make_app(demo_store, clock)
         async with app.run_test(size=(width, height)) as pilot:
             await settle(app, pilot)
-            assert LONGER in screen_text(app)  # 65 characters, whole
+            assert LONGER[:60] in screen_text(app)  # at least 60 characters of a 65-character title
             heads = app.screen.query_one("#headlines")
-            assert heads.scrollable_content_region.width >= 62
+            assert heads.scrollable_content_region.width >= 62  # the unread mark, 60 of the title, "…"
             await pilot.press("enter")
             await settle(app, pilot)
             view = app.screen.query_one(ArticleView)

@@ -123,7 +123,7 @@ def list_state(store: Store, request: ListRequest) -> HeadlinesLoaded:
 class MainScreen(Screen[None]):
     BINDINGS = list[BindingType](commands.MAIN)
     # The layout's classes by the terminal's width (app.tcss): a headline gets 40+ columns of title at 80, 60+ at 160.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide"), (180, "-widest")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide"), (150, "-wider"), (180, "-widest")]
     AUTO_FOCUS = "HeadlineList"  # not the first pane: in the narrow layout that would show Sources first
 
     def __init__(self) -> None:

@@ -22,7 +22,7 @@ from newsreader.tui.widgets.virtual_list import VirtualList
 
 ALL = "all"
 LABEL_WIDTH = 24  # before the pane is laid out
-MARGIN = 2  # columns kept free right of the counts
+MARGIN = 1  # a column kept free right of the counts
 
 Row = tuple[str, str, int, bool]  # (id: ALL or the source id, name, unread, in error)
 

@@ -484,3 +484,26 @@ def test_the_state_file_lives_under_xdg_state_home(tmp_path: Any, monkeypatch: A
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert state_path() == tmp_path / "newsreader" / "state.json"
+
+
+async def test_o_with_a_console_browser_that_cannot_have_the_terminal_says_so(
+    demo_store: Store, clock: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(browser.webbrowser, "get", lambda using=None: webbrowser.GenericBrowser("lynx"))
+    app = make_app(demo_store, clock)
+    async with app.run_test(size=SIZE) as pilot:  # headless: the terminal cannot be handed over
+        await settle(app, pilot)
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert app.is_running and "'lynx' runs in the terminal" in status(app)
+
+
+async def test_a_offline_says_why_it_cannot_subscribe(demo_store: Store, clock: Any) -> None:
+    from newsreader.tui.screens.dialogs import AddSourceScreen
+
+    app = make_app(demo_store, clock)  # offline
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, AddSourceScreen) and "the reader is offline" in status(app)

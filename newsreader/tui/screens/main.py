@@ -684,6 +684,7 @@ class MainScreen(Screen[None]):
         question = Text()
         question.append("Unsubscribe from ")
         question.append(safe.line(source.name), style="bold")
+        question.append("?")
         question.append(f"\n{safe.url(source.url)}\n\n", style="dim")
         question.append(f"Its {plural(source.total, 'story', 'stories')} are dropped from the cache.")
 
@@ -727,7 +728,8 @@ class MainScreen(Screen[None]):
             log.warning("could not subscribe to %s: %s", url, exc)
             self.set_status(f"Could not subscribe: {safe.line(exc)}")
             return
-        self.set_status(safe.line(done.message))
+        said = safe.line(done.message)
+        self.set_status(said[:1].upper() + said[1:])  # the core's message starts a line here
         self.on_store_changed(StoreChanged(headlines=True))
 
     def _busy(self) -> bool:

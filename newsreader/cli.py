@@ -24,6 +24,7 @@ from newsreader.config import (
     load_config,
     log_path,
     save_dir,
+    state_path,
 )
 from newsreader.model import Story
 from newsreader.words import plural
@@ -513,7 +514,15 @@ def run_tui(args: argparse.Namespace) -> int:
     from newsreader.tui.app import NewsReaderApp
 
     try:
-        app = NewsReaderApp(store, config, offline=offline, notice=store.notice, first_page=first_page)
+        app = NewsReaderApp(
+            store,
+            config,
+            offline=offline,
+            demo=args.demo,
+            notice=store.notice,
+            first_page=first_page,
+            state_path=state_path(),
+        )
         app.run()
     finally:
         store.close()

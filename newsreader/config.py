@@ -85,6 +85,15 @@ def cache_dir() -> Path:
     return _xdg("XDG_CACHE_HOME", _dirs().user_cache_dir)
 
 
+def state_dir() -> Path:
+    return _xdg("XDG_STATE_HOME", _dirs().user_state_dir)
+
+
+def state_path() -> Path:
+    """What the reader keeps between runs that is not config (the theme): $XDG_STATE_HOME/newsreader/state.json."""
+    return state_dir() / "state.json"
+
+
 def downloads_dir() -> Path:
     """Where saved stories go when the config names no folder: the user's downloads folder when there is one,
     else the current directory. The downloads folder is never created (platformdirs names ~/Downloads even

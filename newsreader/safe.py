@@ -111,6 +111,25 @@ def line(text: object) -> str:
     return clean(text)
 
 
+MAX_MARKS = 2  # combining marks kept on one character: enough for any script, too few to stack "Zalgo" text
+
+
+def label(text: object) -> str:
+    """One line of untrusted text for a narrow cell (a pane's row): line(), composed (NFC), and at most MAX_MARKS
+    combining marks on a character, so that terminals cannot draw it wider (or taller) than it measures."""
+    out: list[str] = []
+    marks = 0
+    for ch in unicodedata.normalize("NFC", line(text)):
+        if unicodedata.combining(ch):
+            marks += 1
+            if marks > MAX_MARKS or not out:
+                continue
+        else:
+            marks = 0
+        out.append(ch)
+    return "".join(out)
+
+
 def block(text: object) -> str:
     """A block of untrusted text (a body) with its line breaks."""
     return clean(text, multiline=True)

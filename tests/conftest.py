@@ -24,6 +24,7 @@ FIXED_NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
 def _own_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test's log file (and cache) in its own tmp_path, never the user's."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the reader's kept theme, never the user's
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from newsreader.config import Config, NetworkConfig
 from newsreader.fetch import Fetcher
 from newsreader.refresh import Outcome, Refresher
 from newsreader.store import Store
-from newsreader.tui.screens.main import open_in_browser
+from newsreader.tui.browser import BrowserError, launch_for, start
 from tests.hostile_server import Handler, HostileServer
 
 CONFIG = Config(network=NetworkConfig(timeout=1.0, deadline=2.5, max_bytes=1024 * 1024, concurrency=64, per_host=64))
@@ -262,7 +262,7 @@ def test_shell_metacharacters_never_reach_a_shell(
     (story,) = stories_of(store, server, "/shell.xml")
     record = tmp_path / "argv.json"
     browser = f"{sys.executable} -c 'import json,sys; json.dump(sys.argv[1:], open(sys.argv[1], \"w\"))' {record}"
-    assert open_in_browser(story.url, browser)
+    start(launch_for(story.url, browser))
     for _ in range(100):  # the browser runs detached; wait for it, boundedly
         if record.exists() and record.read_text():
             break
@@ -270,7 +270,8 @@ def test_shell_metacharacters_never_reach_a_shell(
     assert json.loads(record.read_text()) == [str(record), "http://evil.test/a;touch%20/tmp/newsreader-pwned-too"]
     assert not Path("/tmp/newsreader-pwned-too").exists() and not Path("/tmp/newsreader-pwned").exists()
     for refused in ("javascript:alert(1)", "file:///etc/passwd", "data:text/html,hi", "ftp://x.test/", "//x.test/a"):
-        assert open_in_browser(refused, browser) is False
+        with pytest.raises(BrowserError, match="only http and https"):
+            launch_for(refused, browser)
 
 
 def test_a_100000_item_feed_lands_whole_without_a_cap(server: HostileServer, tmp_path: Path) -> None:

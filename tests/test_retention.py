@@ -26,14 +26,21 @@ def dated(n: int, days_ago: float) -> Story:
     )
 
 
+def saved_long_ago(monkeypatch: pytest.MonkeyPatch, store: Store, source_id: int, stories: list[Story]) -> None:
+    """Stories as a refresh of 300 days ago would have saved them (first seen then)."""
+    with monkeypatch.context() as m:
+        m.setattr(time, "time", lambda: NOW.timestamp() - 300 * 86400)
+        store.save_stories(source_id, stories)
+
+
 @pytest.fixture
-def filled(tmp_path: Path) -> tuple[Store, int]:
+def filled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Store, int]:
     store = Store(tmp_path / "data" / "newsreader" / "newsreader.db")
     source = store.add_source("https://news.example/feed.xml", "feed", "News")
     assert source.id is not None
     # 0: old and read; 1: old, read, starred; 2: old and unread; 3: new and read
-    stories = [dated(0, 200), dated(1, 200), dated(2, 200), dated(3, 1)]
-    store.save_stories(source.id, stories)
+    saved_long_ago(monkeypatch, store, source.id, [dated(0, 200), dated(1, 200), dated(2, 200)])
+    store.save_stories(source.id, [dated(3, 1), dated(5, 200)])  # 5: dated long ago, but first seen today
     ids = {s.key: s.id for s in store.headlines(source.id) if s.id is not None}
     store.set_read([ids["k0"], ids["k1"], ids["k3"]])
     store.set_starred(ids["k1"])
@@ -46,17 +53,18 @@ def test_old_read_stories_go_with_their_page_and_index(filled: tuple[Store, int]
     assert len(store.search("zero")) == 1
     gone = store.purge(time.time() - 90 * 86400)
     assert gone == 1
-    assert {s.key for s in store.headlines(source_id)} == {"k1", "k2", "k3"}  # starred, unread, new kept
+    # starred, unread, recent, and old but just brought by the feed: kept
+    assert {s.key for s in store.headlines(source_id)} == {"k1", "k2", "k3", "k5"}
     assert store.search("zero") == [] and store.search("Story 0") == []
     source = store.source(source_id)
-    assert source is not None and (source.total, source.unread) == (3, 1)  # the counters follow
+    assert source is not None and (source.total, source.unread) == (4, 2)  # the counters follow
     assert store.integrity_check() == "ok"
 
 
 def test_unread_too_when_asked_but_never_starred(filled: tuple[Store, int]) -> None:
     store, source_id = filled
     assert store.purge(time.time() - 90 * 86400, keep_unread=False) == 2
-    assert {s.key for s in store.headlines(source_id)} == {"k1", "k3"}
+    assert {s.key for s in store.headlines(source_id)} == {"k1", "k3", "k5"}
 
 
 def test_a_purged_story_still_in_the_feed_is_not_new_again(filled: tuple[Store, int]) -> None:
@@ -64,14 +72,14 @@ def test_a_purged_story_still_in_the_feed_is_not_new_again(filled: tuple[Store, 
     store.purge(time.time() - 90 * 86400)
     again = store.save_stories(source_id, [dated(0, 200), dated(3, 1), dated(4, 0)])
     assert again == 1  # only story 4: story 0 was purged, story 3 is there already
-    assert {s.key for s in store.headlines(source_id)} == {"k1", "k2", "k3", "k4"}
+    assert {s.key for s in store.headlines(source_id)} == {"k1", "k2", "k3", "k4", "k5"}
 
 
-def test_much_freed_is_compacted(tmp_path: Path) -> None:
+def test_much_freed_is_compacted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store(tmp_path / "big.db")
     source = store.add_source("https://news.example/feed.xml", "feed", "News")
     assert source.id is not None
-    store.save_stories(source.id, [dated(i, 400) for i in range(3000)])
+    saved_long_ago(monkeypatch, store, source.id, [dated(i, 400) for i in range(3000)])
     store.set_read([s.id for s in store.headlines(source.id, limit=5000) if s.id is not None])
     before = (tmp_path / "big.db").stat().st_size + (tmp_path / "big.db-wal").stat().st_size
     assert store.purge(time.time() - 90 * 86400) == 3000
@@ -88,7 +96,7 @@ def test_purge_command_and_the_config(
     store = Store(tmp_path / "data" / "newsreader" / "newsreader.db")
     source = store.add_source("https://news.example/feed.xml", "feed", "News")
     assert source.id is not None
-    store.save_stories(source.id, [dated(0, 30), dated(1, 5)])
+    saved_long_ago(monkeypatch, store, source.id, [dated(0, 30), dated(1, 5)])
     store.set_read([s.id for s in store.headlines(source.id) if s.id is not None])
     store.close()
     assert main(["purge"]) == 0  # default keep_days = 90: nothing that old

@@ -63,7 +63,7 @@ def test_an_existing_database_migrates_and_keeps_its_stories(tmp_path: Path) -> 
     con.close()
     with Store(path) as store:
         assert not store.notice
-        assert store.schema_version == len(MIGRATIONS) == 3
+        assert store.schema_version == len(MIGRATIONS) >= 3
         [story] = store.headlines()
         assert (story.title, story.read, story.starred) == ("Old", True, False)
         store.set_starred(story.id or 0)

@@ -435,42 +435,43 @@ async def test_a_second_refresh_waits_for_the_first(store: Store, clock: Any, ht
         await pilot.press("R", "R", "r")
         assert "already running" in str(app.screen.query_one("#status").render())
         await settle(app, pilot)
-        assert "Refreshed 1 sources: 2 new." in str(app.screen.query_one("#status").render())
+        assert "Refreshed 1 source: 2 new." in str(app.screen.query_one("#status").render())
         assert headline_list(app).total == 2
     assert len(httpserver.log) == 1
 
 
 async def test_o_opens_the_highlighted_headline_from_the_list(demo_store: Store, clock: Any, monkeypatch: Any) -> None:
-    import newsreader.tui.screens.main as main
+    import newsreader.tui.browser as browser
 
-    opened: list[str] = []
-
-    def fake_open(url: str) -> bool:
-        opened.append(url)
-        return True
-
-    monkeypatch.setattr(main.webbrowser, "open", fake_open)
+    opened: list[list[str]] = []
+    monkeypatch.setattr(browser.subprocess, "Popen", lambda argv, **kw: opened.append(argv))
     app = make_app(demo_store, clock)
+    app.config.browser = "firefox --new-tab"
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("enter")  # read the first story
         await settle(app, pilot)
         await pilot.press("o")  # from the story: its link
+        await settle(app, pilot)
         await pilot.press("h", "j", "o")  # from the list: the highlighted headline's
-        await pilot.pause()
+        await settle(app, pilot)
     first, second = (s.url for s in demo_store.headlines()[:2])
-    assert opened == [first, second]
+    assert [argv[-1] for argv in opened] == [first, second]
 
 
 def test_browser_command_gets_the_url_as_one_argument(monkeypatch: Any) -> None:
-    import newsreader.tui.screens.main as main
+    import pytest
+
+    import newsreader.tui.browser as browser
 
     calls: list[list[str]] = []
-    monkeypatch.setattr(main.subprocess, "Popen", lambda argv, **kw: calls.append(argv))
+    monkeypatch.setattr(browser.subprocess, "Popen", lambda argv, **kw: calls.append(argv))
     url = "http://x.test/a b;$(rm -rf ~)"
-    assert main.open_in_browser(url, "firefox --new-tab")
+    browser.start(browser.launch_for(url, "firefox --new-tab"))
     assert calls and calls[0][:2] == ["firefox", "--new-tab"] and len(calls[0]) == 3
-    assert main.open_in_browser("file:///etc/passwd", "firefox") is False and len(calls) == 1
+    with pytest.raises(browser.BrowserError, match="only http and https"):
+        browser.launch_for("file:///etc/passwd", "firefox")
+    assert len(calls) == 1
 
 
 async def test_key_bar_follows_focus_and_a_click_presses_the_key(demo_store: Store, clock: Any) -> None:

@@ -18,7 +18,7 @@ COMPACT_FREED = 0.25  # of the file's pages free after a purge: then it is compa
 
 class Retention(Stories):
     def purge(self, older_than: float, *, keep_unread: bool = True) -> int:
-        """Delete stories whose date (or first-seen time) is before `older_than` (a Unix time), never starred
+        """Delete stories dated before `older_than` (a Unix time) and first seen before it too, never starred
         ones, and unread ones only when keep_unread is False; returns how many went. Compacts the file when a
         quarter of it or more was freed."""
         unread = "" if not keep_unread else " AND read = 1"
@@ -27,8 +27,9 @@ class Retention(Stories):
             ids = [
                 (row[0], row[1], row[2])
                 for row in con.execute(
-                    f"SELECT id, source_id, key FROM stories WHERE sort_ts < ? AND starred = 0{unread}",
-                    (older_than,),
+                    # Old by its date and long in the cache: a year-old story a feed brought in today stays.
+                    f"SELECT id, source_id, key FROM stories WHERE sort_ts < ? AND first_seen < ? AND starred = 0{unread}",
+                    (older_than, older_than),
                 )
             ]
             now = time.time()

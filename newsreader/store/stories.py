@@ -268,12 +268,14 @@ class Stories(Sources):
         with self._tx() as con:
             self._set_flag_in(con, "starred", _ids(story_ids), starred)
 
-    def mark_source_read(self, source_id: int | None) -> None:
-        """Mark every unread story of a source (None: of all sources) read; queued for the sync server."""
+    def mark_source_read(self, source_id: int | None) -> list[int]:
+        """Mark every unread story of a source (None: of all sources) read; queued for the sync server. Returns
+        their ids, so that it can be undone (set_read)."""
         clause, args = where(source_id, True)
         with self._tx() as con:
             ids = [r[0] for r in con.execute(f"SELECT st.id FROM stories st{clause}", args)]
             self._set_flag_in(con, "read", ids, True)
+        return ids
 
     def _set_flag_in(self, con: sqlite3.Connection, flag: str, ids: list[int], value: bool) -> None:
         """Set a flag, and queue the same *set* operation for every story of `ids` the sync server knows.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
@@ -16,9 +19,11 @@ from newsreader import __version__, safe
 from newsreader.config import Config
 from newsreader.model import Story
 from newsreader.store import Store
-from newsreader.tui import commands
+from newsreader.tui import commands, state
 from newsreader.tui.reader import Reader
 from newsreader.tui.screens.main import MainScreen
+
+log = logging.getLogger(__name__)
 
 
 class NewsReaderApp(App[None]):
@@ -33,19 +38,32 @@ class NewsReaderApp(App[None]):
         config: Config | None = None,
         *,
         offline: bool = False,
+        demo: bool = False,
         notice: str = "",
         clock: Callable[[], datetime] | None = None,
         first_page: Future[tuple[int, list[Story]]] | None = None,
+        state_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.store = store
         self.config = config or Config()
-        self.offline = offline
+        self.offline = offline or demo
+        self.demo = demo
         self.notice = notice
         self.clock = clock or (lambda: datetime.now(UTC))
         # "All stories", first page, already being read (cli starts it before importing Textual).
         self.first_page = first_page
         self._pool: Executor | None = None
+        # What the last run kept (the theme): read here, before the event loop runs (a file of a few bytes).
+        self.state_path = state_path
+        self._state: dict[str, object] = {}
+        self._state_problem = ""
+        if state_path is not None:
+            try:
+                self._state = state.load(state_path)
+            except state.StateError as exc:
+                log.warning("%s", exc)
+                self._state_problem = str(exc)
 
     def get_default_screen(self) -> Screen[Any]:
         # The first screen itself, not one pushed over Textual's blank default: one screen fewer to lay out
@@ -56,6 +74,27 @@ class NewsReaderApp(App[None]):
         self.call_after_refresh(self._started)
         if self.notice:
             self.notify(safe.line(self.notice), severity="warning", timeout=15, markup=False)
+        theme = self._state.get("theme")
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        elif theme is not None:
+            log.warning("the saved theme %r is not one of this Textual's themes", theme)
+        if self._state_problem:
+            self.notify(safe.line(self._state_problem), severity="warning", timeout=10, markup=False)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: object) -> None:
+        if self.state_path is not None:
+            self._state["theme"] = self.theme
+            self._save_state(self.state_path, dict(self._state))
+
+    @work(thread=True, exclusive=True, group="state", exit_on_error=False)
+    def _save_state(self, path: Path, kept: dict[str, object]) -> None:
+        try:
+            state.save(path, kept)
+        except state.StateError as exc:
+            log.warning("%s", exc)
+            self.call_from_thread(self.notify, safe.line(f"The theme is not kept: {exc}"), severity="warning")
 
     def worker_pool(self, sources: int) -> Executor | None:
         """Processes that parse and save for a refresh of many sources: started by the first, kept until exit.
@@ -94,6 +133,8 @@ class NewsReaderApp(App[None]):
                 continue
             for binding in bindings:
                 action = binding.action
+                if action == "command_palette":
+                    continue  # the palette is open already
                 yield SystemCommand(binding.description, f"key: {binding.key}", lambda a=action: self._run(screen, a))
 
     def _run(self, screen: Screen[Any], action: str) -> None:

@@ -69,3 +69,11 @@ class StoreChanged(Message):
     """A worker changed read state: the counts (and, when asked, the headline list) are read again."""
 
     headlines: bool = False
+
+
+@dataclass
+class MarkedRead(Message):
+    """`A` marked these stories read (of `name`: a source, or every source); `u` can make them unread again."""
+
+    name: str
+    ids: list[int]

@@ -18,6 +18,7 @@ class Reader(Protocol):
     store: Store
     config: Config
     offline: bool
+    demo: bool  # the bundled sample: offline because it has no network, not because the reader said so
     clock: Callable[[], datetime]
     first_page: Future[tuple[int, list[Story]]] | None  # "All stories", first page, read before the UI was up
 

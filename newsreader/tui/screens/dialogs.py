@@ -1,4 +1,4 @@
-"""Modal screens: the key help (built from the real bindings) and a source's error detail."""
+"""Modal screens: the key help (built from the real bindings), a source's error, a failure, a question, a URL."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from newsreader import logs, safe
 from newsreader.model import Source, local_time
@@ -28,6 +28,11 @@ def _keys(binding: Binding) -> str:
         "tab": "Tab",
         "pagedown": "PgDn",
         "pageup": "PgUp",
+        "home": "Home",
+        "end": "End",
+        "down": "↓",
+        "up": "↑",
+        "ctrl+p": "Ctrl+P",
     }
     return " ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
 
@@ -38,14 +43,21 @@ def binding_table() -> list[tuple[str, list[Binding]]]:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+    BINDINGS = list[BindingType](commands.HELP)
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 72; height: 80%; border: thick $primary; background: $surface; padding: 0 1;
+        width: 76; max-width: 100%; height: 80%; border: thick $primary; background: $surface; padding: 0 1;
+        scrollbar-size-vertical: 1;
+        scrollbar-color: $primary 60%; scrollbar-color-hover: $primary; scrollbar-background: $panel;
     }
     """
+
+    def action_scroll_help(self, lines: int, pages: int = 0) -> None:
+        scroll = self.query_one(VerticalScroll)
+        step = lines + pages * max(1, scroll.scrollable_content_region.height - 1)
+        scroll.scroll_to(y=scroll.scroll_y + step, animate=False)
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, show_header=False, padding=(0, 1))
@@ -57,7 +69,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(_keys(binding), binding.description)
             table.add_row("", "")
         with VerticalScroll() as scroll:
-            scroll.border_title = "Keys (Esc to close)"
+            scroll.border_title = "Keys (j/k scroll, Esc closes)"
             yield Static(table, id="help-table")
 
 
@@ -128,3 +140,58 @@ class FailureScreen(NoticeScreen):
         where = f" in {log_file}" if log_file else ""
         text.append(f"The details are logged{where}. The reader goes on; Esc closes this.", style="dim")
         return text
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A question with a yes and a no: y or Enter says yes, n or Esc says no (the safe answer)."""
+
+    BINDINGS = list[BindingType](commands.CONFIRM)
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical {
+        width: 64; max-width: 100%; height: auto; border: thick $warning; background: $surface; padding: 1 2;
+    }
+    ConfirmScreen #confirm-keys { color: $text-muted; margin: 1 0 0 0; }
+    """
+
+    def __init__(self, title: str, question: Text) -> None:
+        super().__init__()
+        self.title_text = title
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            yield Static(self.question, markup=False, id="confirm-question")
+            yield Static("y or Enter: yes    n or Esc: no", markup=False, id="confirm-keys")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class AddSourceScreen(ModalScreen[str]):
+    """A URL to subscribe to (a feed, or a page with a feed or headlines); Esc gives "" (nothing added)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="add.cancel")]
+
+    DEFAULT_CSS = """
+    AddSourceScreen { align: center middle; }
+    AddSourceScreen > Vertical {
+        width: 72; max-width: 100%; height: auto; border: thick $primary; background: $surface; padding: 1 2;
+    }
+    AddSourceScreen #add-help { color: $text-muted; margin: 1 0 0 0; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Subscribe"
+            yield Input(placeholder="https://example.com/feed.xml", id="add-url")
+            yield Static("A feed, or a page (its feed, else its headlines). Enter adds, Esc cancels.", id="add-help")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss("")

@@ -9,18 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shlex
 import subprocess
 import time
-import webbrowser
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import on, work
-from textual.app import ComposeResult
+from textual import events, on, work
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -32,9 +30,10 @@ from newsreader import safe
 from newsreader.config import save_dir
 from newsreader.model import Source, Story
 from newsreader.store import Store, StoreError
-from newsreader.tui import commands
+from newsreader.tui import browser, commands
 from newsreader.tui.messages import (
     HeadlinesLoaded,
+    MarkedRead,
     PageLoaded,
     RefreshFinished,
     RefreshProgress,
@@ -44,16 +43,19 @@ from newsreader.tui.messages import (
     StoryLoaded,
 )
 from newsreader.tui.reader import Reader
-from newsreader.tui.screens.dialogs import ErrorScreen, FailureScreen, HelpScreen
+from newsreader.tui.screens.dialogs import AddSourceScreen, ConfirmScreen, ErrorScreen, FailureScreen, HelpScreen
 from newsreader.tui.widgets.article_view import ArticleView, RelatedList
 from newsreader.tui.widgets.headline_list import PAGE, HeadlineList
 from newsreader.tui.widgets.key_bar import KeyBar
 from newsreader.tui.widgets.source_list import SourceList
+from newsreader.words import plural
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
 
     from newsreader.refresh import Outcome
+
+PANES = ("sources", "headlines", "article")  # the panes' ids, left to right
 
 PROGRESS_EVERY = 0.25  # seconds between refresh progress updates on screen
 
@@ -70,6 +72,9 @@ DOING = {
     "refresh": "Refreshing",
     "read": "Saving what was read",
     "save": "Saving the story",
+    "browser": "Opening the link",
+    "remove": "Unsubscribing",
+    "add": "Subscribing",
 }
 
 # The network and extraction stack (httpx, feed parsers, trafilatura) is imported by the workers that use it,
@@ -79,23 +84,6 @@ DOING = {
 def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
     for task in asyncio.all_tasks(loop):
         task.cancel()
-
-
-def open_in_browser(url: str, command: str = "") -> bool:
-    """Open an http(s) URL; the URL is one argv element, never shell text. False when refused."""
-    safe_url = safe.openable(url)
-    if safe_url is None:
-        return False
-    if command:
-        subprocess.Popen(
-            [*shlex.split(command), safe_url],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        return True
-    return webbrowser.open(safe_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,15 +122,19 @@ def list_state(store: Store, request: ListRequest) -> HeadlinesLoaded:
 
 class MainScreen(Screen[None]):
     BINDINGS = list[BindingType](commands.MAIN)
+    # The layout's classes by the terminal's width (app.tcss): a headline gets 40+ columns of title at 80, 60+ at 160.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide"), (150, "-wider"), (180, "-widest")]
+    AUTO_FOCUS = "HeadlineList"  # not the first pane: in the narrow layout that would show Sources first
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(classes="-pane-headlines")  # the pane in use at start (see on_descendant_focus)
         self.source_id: int | None = None
         self.search_query = ""
         self.story: Story | None = None
         self.refreshing = False
         self._refresh_loop: asyncio.AbstractEventLoop | None = None  # the running refresh's own loop
         self.verified = False
+        self._last_marked: tuple[str, list[int]] | None = None  # what `A` marked read last (for `u`): name, ids
 
     @property
     def reader(self) -> Reader:
@@ -171,8 +163,19 @@ class MainScreen(Screen[None]):
             self.load_headlines()  # first: the headlines are what the reader is waiting for
         self.call_after_refresh(self.load_sources)  # the sources pane fills in just after the first frame
         self.query_one(HeadlineList).focus()
-        if self.reader.offline:
+        if self.reader.demo:
+            self.set_status("The demo: a bundled sample, read offline (there is nothing to fetch).")
+        elif self.reader.offline:
             self.set_status("Offline: reading the cache only.")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The pane in use, for the layouts that show only it (app.tcss); focus elsewhere (search) keeps it."""
+        node: Widget | None = event.widget
+        while node is not None and node.id not in PANES:
+            node = node.parent if isinstance(node.parent, Widget) else None
+        if node is not None and node.id is not None:
+            for pane in PANES:
+                self.set_class(pane == node.id, f"-pane-{pane}")
 
     # -- helpers ---------------------------------------------------------------------------------------
 
@@ -268,6 +271,10 @@ class MainScreen(Screen[None]):
 
         store = self.reader.store
         cached = await asyncio.to_thread(store.story_by_url, url)
+        if cached is not None and cached.id is not None:
+            # Read from Related is read, as from the list: marked, then shown with its new state.
+            await asyncio.to_thread(store.set_read, cached.id)
+            cached = await asyncio.to_thread(store.story, cached.id) or cached
         if cached is not None:
             await asyncio.to_thread(self._post_story, cached)
             return
@@ -299,6 +306,9 @@ class MainScreen(Screen[None]):
         of CPU a request. Many sources are parsed and saved in worker processes. Stopped by cancel_refresh.
         `refreshing` is set by the key that starts it and cleared when the worker ends (worker_changed)."""
         try:
+            if self.reader.demo:
+                self._status_from_thread("The demo has no network: its stories are bundled, nothing to refresh.")
+                return
             if self.reader.offline:
                 self._status_from_thread("Offline: not refreshing (start without --offline to fetch).")
                 return
@@ -387,6 +397,7 @@ class MainScreen(Screen[None]):
 
     def on_sources_loaded(self, message: SourcesLoaded) -> None:
         self.query_one(SourceList).show(message.sources, message.total_unread)
+        self._title_headlines()  # a source's name may have come (or changed) with this read
 
     def on_headlines_loaded(self, message: HeadlinesLoaded) -> None:
         if message.key != self._list_key():
@@ -437,7 +448,7 @@ class MainScreen(Screen[None]):
     def on_refresh_finished(self, message: RefreshFinished) -> None:
         new = sum(o.new for o in message.outcomes)
         failed = [o for o in message.outcomes if o.status == "error"]
-        summary = f"Refreshed {len(message.outcomes)} sources: {new} new."
+        summary = f"Refreshed {plural(len(message.outcomes), 'source')}: {new} new."
         if failed:
             summary += f" {len(failed)} failed (marked ! in Sources; press e there to see why)."
         self.set_status(summary)
@@ -453,7 +464,17 @@ class MainScreen(Screen[None]):
             return
         self.source_id = message.source_id
         self.search_query = ""
+        self._title_headlines()
         self.load_headlines()
+
+    def _title_headlines(self) -> None:
+        """The Headlines pane says whose headlines (or which search) it shows."""
+        pane = self.query_one("#headlines")
+        if self.search_query:
+            pane.border_title = f"Search: {safe.line(self.search_query)}"
+            return
+        source = self.query_one(SourceList).sources.get(self.source_id) if self.source_id is not None else None
+        pane.border_title = f"Headlines: {safe.line(source.name)}" if source is not None else "Headlines"
 
     @on(SourceList.Entered)
     def source_entered(self) -> None:
@@ -472,6 +493,8 @@ class MainScreen(Screen[None]):
 
     @on(RelatedList.Chosen)
     def related_chosen(self, message: RelatedList.Chosen) -> None:
+        # The new story is read from its top: focus leaves the old story's Related list for the story.
+        self.query_one(ArticleView).focus()
         self.open_related(message.related.url)
 
     def on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
@@ -484,7 +507,7 @@ class MainScreen(Screen[None]):
         query = message.value.strip()
         if query:
             self.search_query = query
-            self.query_one("#headlines").border_title = f"Search: {safe.line(query)}"
+            self._title_headlines()
             self.load_headlines()
         self.headlines.focus()
 
@@ -516,7 +539,8 @@ class MainScreen(Screen[None]):
             self.headlines.focus()
         elif self.search_query:
             self.search_query = ""
-            self.query_one("#headlines").border_title = "Headlines"
+            self._title_headlines()
+            self.set_status("")  # the search's count no longer describes the list
             self.load_headlines()
         elif focused is self.headlines:
             self.query_one(SourceList).focus()
@@ -535,11 +559,42 @@ class MainScreen(Screen[None]):
         self.jump_unread(forward, request)
 
     def _open(self, url: str) -> None:
-        if not open_in_browser(url, self.reader.config.browser):
-            self.set_status(f"Not opening {safe.url(url)[:80]}: only http and https links are opened.")
+        self.open_link(url, self.reader.config.browser)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def open_link(self, url: str, command: str) -> None:
+        """Find the browser (the system's may ask xdg-settings) and start it, off the event loop."""
+        try:
+            launch = browser.launch_for(url, command)
+            if launch.in_terminal:
+                self.app.call_from_thread(self._run_in_terminal, launch)
+                return
+            browser.start(launch)
+        except browser.BrowserError as exc:
+            log.warning("%s", exc)
+            self.post_message(StatusChanged(str(exc)))
+            return
+        self.post_message(StatusChanged(f"Opened {safe.url(url)[:100]} in the browser."))
+
+    def _run_in_terminal(self, launch: browser.Launch) -> None:
+        """A console browser gets the terminal while it runs (the reader is suspended), then the reader is back."""
+        name = launch.argv[0]
+        try:
+            with self.app.suspend():
+                subprocess.run(launch.argv, check=False)
+        except SuspendNotSupported:
+            self.set_status(f"The browser {name!r} runs in the terminal, which cannot be handed over here.")
+        except OSError as exc:
+            log.warning("could not run the browser %s", name, exc_info=exc)
+            self.set_status(f"Could not start the browser {name!r}: {exc.strerror or exc}")
 
     def action_open_link(self) -> None:
-        # From the list, the highlighted headline; elsewhere, the story being read.
+        # From the list, the highlighted headline; from Related, the highlighted link; elsewhere, the story read.
+        if isinstance(self.focused, RelatedList):
+            related = self.focused.current
+            if related is not None:
+                self._open(related.url)
+                return
         story = self.headlines.current if self.headlines.has_focus or self.story is None else self.story
         if story is None or not story.url:
             self.set_status("No link to open.")
@@ -547,8 +602,10 @@ class MainScreen(Screen[None]):
         self._open(story.url)
 
     def action_toggle_read(self) -> None:
-        story = self.headlines.current
+        # In the list, the highlighted headline; in the story or its Related list, the story being read.
+        story = self.headlines.current if self.headlines.has_focus or self.story is None else self.story
         if story is None or story.id is None:
+            self.set_status("This story is not in the cache: nothing to mark.")
             return
         story.read = not story.read
         self.headlines.set_read(story.id, story.read)
@@ -578,12 +635,102 @@ class MainScreen(Screen[None]):
         self.post_message(StatusChanged(f"Saved to {path}"))
 
     def action_mark_source_read(self) -> None:
-        self._mark_all_read(self.source_id)
+        source_id = self.source_id
+        if source_id is not None:
+            source = self.query_one(SourceList).sources.get(source_id)
+            self._mark_all_read(source_id, safe.line(source.name) if source else "this source")
+            return
+        # Every source at once: asked first (u undoes it, too).
+        unread = self.query_one(SourceList).total_unread
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._mark_all_read(None, "every source")
+
+        question = Text(f"Mark all {plural(unread, 'unread story', 'unread stories')} of every source read?")
+        self.app.push_screen(ConfirmScreen("Mark everything read", question), answered)
 
     @work(thread=True, group="read", exit_on_error=False)
-    def _mark_all_read(self, source_id: int | None) -> None:
-        self.reader.store.mark_source_read(source_id)
+    def _mark_all_read(self, source_id: int | None, name: str) -> None:
+        ids = self.reader.store.mark_source_read(source_id)
+        self.post_message(MarkedRead(name, ids))
         self.post_message(StoreChanged(headlines=True))
+
+    def on_marked_read(self, message: MarkedRead) -> None:
+        self._last_marked = (message.name, message.ids) if message.ids else None
+        marked = plural(len(message.ids), "story", "stories")
+        self.set_status(f"Marked {marked} of {message.name} read." + (" u undoes it." if message.ids else ""))
+
+    def action_undo_mark_read(self) -> None:
+        if self._last_marked is None:
+            self.set_status("Nothing to undo (u undoes the last A, mark source read).")
+            return
+        (name, ids), self._last_marked = self._last_marked, None
+        self._undo_mark_read(name, ids)
+
+    @work(thread=True, group="read", exit_on_error=False)
+    def _undo_mark_read(self, name: str, ids: list[int]) -> None:
+        self.reader.store.set_read(ids, False)
+        self.post_message(StatusChanged(f"{plural(len(ids), 'story', 'stories')} of {name} unread again."))
+        self.post_message(StoreChanged(headlines=True))
+
+    # -- sources: unsubscribe, subscribe ----------------------------------------------------------------
+
+    def action_remove_source(self) -> None:
+        source = self.query_one(SourceList).current
+        if source is None:
+            self.set_status("Highlight a source in Sources, then press d to unsubscribe from it.")
+            return
+        question = Text()
+        question.append("Unsubscribe from ")
+        question.append(safe.line(source.name), style="bold")
+        question.append("?")
+        question.append(f"\n{safe.url(source.url)}\n\n", style="dim")
+        question.append(f"Its {plural(source.total, 'story', 'stories')} are dropped from the cache.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                if self.source_id == source.id:
+                    self.source_id = None  # its list is about to be empty: All stories instead
+                self._remove_source(source)
+
+        self.app.push_screen(ConfirmScreen("Unsubscribe", question), answered)
+
+    @work(thread=True, group="remove", exit_on_error=False)
+    def _remove_source(self, source: Source) -> None:
+        removed = self.reader.store.remove_source(source.url)
+        name = safe.line(source.name)
+        self.post_message(StatusChanged(f"Unsubscribed from {name}." if removed else f"{name} was already gone."))
+        self.post_message(StoreChanged(headlines=True))
+
+    def action_add_source(self) -> None:
+        if self.reader.demo or self.reader.offline:
+            why = "the demo has no network" if self.reader.demo else "the reader is offline"
+            self.set_status(f"Cannot subscribe here: {why} (newsreader add URL, or start without --offline).")
+            return
+
+        def answered(url: str | None) -> None:
+            if url:
+                self.set_status(f"Subscribing to {safe.url(url)[:100]}…")
+                self._add_source(url)
+
+        self.app.push_screen(AddSourceScreen(), answered)
+
+    @work(exclusive=True, group="add", exit_on_error=False)
+    async def _add_source(self, url: str) -> None:
+        from newsreader.fetch import Fetcher
+        from newsreader.refresh import Refresher, SubscribeError
+
+        try:
+            async with Fetcher(self.reader.config.network) as fetcher:
+                done = await Refresher(self.reader.store, fetcher, self.reader.config).subscribe(url)
+        except SubscribeError as exc:
+            log.warning("could not subscribe to %s: %s", url, exc)
+            self.set_status(f"Could not subscribe: {safe.line(exc)}")
+            return
+        said = safe.line(done.message)
+        self.set_status(said[:1].upper() + said[1:])  # the core's message starts a line here
+        self.on_store_changed(StoreChanged(headlines=True))
 
     def _busy(self) -> bool:
         """A second refresh would cancel the running one (exclusive workers): let the first finish."""

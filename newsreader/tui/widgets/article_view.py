@@ -33,6 +33,8 @@ class RelatedList(OptionList):
     }
     """
 
+    BINDINGS = list[BindingType](commands.RELATED)
+
     @dataclass
     class Chosen(Message):
         related: Related
@@ -40,6 +42,11 @@ class RelatedList(OptionList):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.items: list[Related] = []
+
+    @property
+    def current(self) -> Related | None:
+        index = self.highlighted
+        return self.items[index] if index is not None and 0 <= index < len(self.items) else None
 
     def show(self, related: list[Related]) -> None:
         self.items = related
@@ -55,6 +62,8 @@ class RelatedList(OptionList):
 class ArticleView(VerticalScroll, can_focus=True):
     """Renders a Presented story; every string in it has already passed safe.py."""
 
+    ALLOW_MAXIMIZE = True  # the palette's Maximize: the story alone, full width
+
     BINDINGS = list[BindingType](commands.ARTICLE)
 
     COMPONENT_CLASSES = {"article-view--title", "article-view--meta", "article-view--link"}
@@ -62,6 +71,7 @@ class ArticleView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     ArticleView {
         padding: 0 1;
+        & > * { max-width: 88; }  /* a reading measure, however wide the pane */
         & > .article-view--title { color: $text-primary; text-style: bold; }
         & > .article-view--meta { color: $text-secondary; text-style: italic; }
         & > .article-view--link { color: $text-muted; text-style: underline; }

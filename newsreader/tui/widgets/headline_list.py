@@ -170,8 +170,8 @@ class HeadlineList(VirtualList):
         if part == 0:
             mark = Text("● " if not story.read else "  ", style=style("headline-list--mark"))
             title = style("headline-list--read" if story.read else "headline-list--unread")
-            return Text.assemble(mark, Text(safe.line(story.title), style=title))
-        meta = [safe.line(story.source_title)] if self.show_source else []
+            return Text.assemble(mark, Text(safe.label(story.title), style=title))
+        meta = [safe.label(story.source_title)] if self.show_source else []
         meta.append(relative_time(story.when, self._now))
         return Text("  " + " · ".join(m for m in meta if m), style=style("headline-list--meta"))
 

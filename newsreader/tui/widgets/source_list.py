@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.binding import BindingType
 from textual.message import Message
@@ -20,6 +21,8 @@ from newsreader.tui import commands
 from newsreader.tui.widgets.virtual_list import VirtualList
 
 ALL = "all"
+LABEL_WIDTH = 24  # before the pane is laid out
+MARGIN = 1  # a column kept free right of the counts
 
 Row = tuple[str, str, int, bool]  # (id: ALL or the source id, name, unread, in error)
 
@@ -53,22 +56,22 @@ class SourceList(VirtualList):
     class Entered(Message):
         """Enter (or a click) on the highlighted entry: the reader wants its headlines."""
 
-    LABEL_WIDTH = 22  # the pane's inner width in app.tcss
-
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.sources: dict[int, Source] = {}
         self._rows: list[Row] = []
         self._chosen: str | None = None
+        self.total_unread = 0
 
     # -- data --------------------------------------------------------------------------------------
 
     def show(self, sources: list[Source], total_unread: int) -> None:
         """Show these sources, keeping the highlighted entry where it still exists; only changed rows redraw."""
         keep = self.highlighted_id
+        self.total_unread = total_unread
         self.sources = {s.id: s for s in sources if s.id is not None}
         rows: list[Row] = [(ALL, "All stories", total_unread, False)]
-        rows += [(str(s.id), safe.line(s.name), s.unread, bool(s.error)) for s in sources]
+        rows += [(str(s.id), safe.label(s.name), s.unread, bool(s.error)) for s in sources]
         old, self._rows = self._rows, rows
         if len(rows) != len(old):
             self._measure()
@@ -124,18 +127,20 @@ class SourceList(VirtualList):
             self._chosen = ident
             self.post_message(self.Chosen(None if ident == ALL else int(ident)))
 
-    def _label(self, name: str, unread: int, error: bool) -> Text:
-        """Mark, name and unread count in aligned columns; colours come from the theme via component classes."""
+    def _label(self, name: str, unread: int, error: bool, width: int = 0) -> Text:
+        """Mark, name and unread count in aligned columns, measured in terminal cells (wide characters are 2);
+        colours come from the theme via component classes."""
+        width = (width or self.scrollable_content_region.width or LABEL_WIDTH) - MARGIN
         count = f" {unread}" if unread else ""
-        room = self.LABEL_WIDTH - 2 - len(count)
-        if len(name) > room:
-            name = name[: room - 1] + "…"
+        room = max(1, width - 2 - cell_len(count))
+        if cell_len(name) > room:
+            name = set_cell_size(name, room - 1) + "…"
         style = self.component_style
         label = Text(no_wrap=True, overflow="ellipsis")
         label.append("! " if error else "  ", style=style("source-list--error") if error else "")
-        label.append(name.ljust(room), style=style("source-list--unread") if unread else "")
+        label.append(set_cell_size(name, room), style=style("source-list--unread") if unread else "")
         label.append(count, style=style("source-list--count"))
         return label
 
     def render_row(self, index: int, part: int, width: int) -> Text:
-        return self._label(*self._rows[index][1:])
+        return self._label(*self._rows[index][1:], width=width)

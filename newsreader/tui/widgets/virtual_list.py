@@ -28,6 +28,11 @@ LINE_CACHE = 1024  # drawn lines kept: several screens' worth of rows, in every 
 class VirtualList(ScrollView, can_focus=True):
     """Rows of ROW lines each; subclasses say how many rows there are, what identifies one, and draw it."""
 
+    # Rows are cut to the width, never scrolled sideways: no horizontal scrollbar once the vertical one shows.
+    DEFAULT_CSS = """
+    VirtualList { overflow-x: hidden; }
+    """
+
     ROW: ClassVar[int] = 1  # lines per row
     CURSOR_COMPONENT: ClassVar[str] = ""  # the component class of the cursor row's background
 
@@ -79,7 +84,7 @@ class VirtualList(ScrollView, can_focus=True):
         self.refresh(Region(0, index * self.ROW - top, self.size.width, self.ROW))
 
     def _measure(self) -> None:
-        self.virtual_size = Size(self.size.width, self.row_count * self.ROW)
+        self.virtual_size = Size(self.scrollable_content_region.width, self.row_count * self.ROW)
 
     # -- movement --------------------------------------------------------------------------------------
 

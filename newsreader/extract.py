@@ -357,6 +357,44 @@ def _mostly_links(block: Any, links: list[Any], heading: str) -> bool:
     return linked >= RELATED_LINK_SHARE * max(1, len(_text(block)) - len(heading))
 
 
+CALL_TO_ACTION = re.compile(
+    r"(^|[-_ ])(subscribe|subscription|newsletter|signup|sign-up|paywall|cookie|cookies|consent|promo|donate)"
+    r"([-_ ]|$|box|block|banner|cta)",
+    re.IGNORECASE,
+)
+CALL_TO_ACTION_MAX = 200  # characters: a call to action is a line, never a paragraph of the story
+
+
+def _calls_to_action(tree: Any) -> list[str]:
+    """Short boxes the page itself marks as a call to action or an ad ("Subscribe to our channel..."), as text.
+    Only their exact text leaves the body: unlike cutting such containers, a real paragraph cannot go with them."""
+    stems = " or ".join(
+        f"contains(@class, '{s}') or contains(@id, '{s}')"
+        for s in (
+            "ubscri",
+            "ewslet",
+            "romo",
+            "cta",
+            "onat",
+            "har",
+            "ocial",
+            "ollow",
+            "ookie",
+            "onsent",
+            "aywall",
+            "dvert",
+            "ad",
+        )
+    )
+    found = []
+    for node in tree.xpath(f"//body//*[{stems}][string-length(normalize-space(.)) <= {CALL_TO_ACTION_MAX}]"):
+        if CALL_TO_ACTION.search(_classes(node)):
+            text = _text(node)
+            if text:
+                found.append(text)
+    return found
+
+
 def _tags(tree: Any) -> list[str]:
     nodes = tree.xpath('//body//a[@rel="tag"] | //body//*[contains(@class, "tags")]//a')
     return _unique(_text(n) for n in nodes)
@@ -610,7 +648,7 @@ def _extract(html: str | bytes, url: str, content_type: str | None) -> Article:
     article.related, related_blocks = _related(tree, url)
     # Shown apart from the body, so left out of it: each of these was found on the page, by its element.
     apart = _Apart(
-        [article.title, caption, *(_text(node) for node, _ in [*credits, *bylines])],
+        [article.title, caption, *(_text(node) for node, _ in [*credits, *bylines]), *_calls_to_action(tree)],
         [r.title for r in article.related],
         [_text(h) for b in related_blocks for h in b.xpath(RELATED_HEADING_XPATH)],
     )

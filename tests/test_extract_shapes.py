@@ -332,3 +332,22 @@ def test_any_markup_comes_back_as_an_article(pieces: list[str]) -> None:
 def test_degenerate_documents_come_back_as_an_article(html: str) -> None:
     a = extract_article(html, URL)
     assert isinstance(a, Article) and a.url == URL
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div class="subscribe-box">Subscribe to our Telegram channel to get the news first.</div>',
+        '<p class="newsletter-signup">Get the morning briefing in your inbox every day.</p>',
+        '<div id="cookie-consent">We use cookies to improve your experience on our site.</div>',
+    ],
+)
+def test_a_call_to_action_the_page_marks_as_one_is_not_body(box: str) -> None:
+    a = extract_article(page(paragraphs() + box), URL)
+    assert body_of(a) == PARAS
+
+
+def test_a_paragraph_in_a_container_named_like_a_call_to_action_stays() -> None:
+    # Only a short box's own text leaves: the story's paragraphs in a "promo-free" or "newsletter" container stay.
+    a = extract_article(page(f'<div class="newsletter-edition">{paragraphs()}</div>'), URL)
+    assert body_of(a) == PARAS

@@ -336,3 +336,22 @@ def test_subscribing_and_the_first_save_are_one_transaction(store: Store, monkey
         store.subscribe("http://x.test/b", [story(3)], RefreshResult(etag='"b"'))
     assert store.source("http://x.test/b") is None  # no source without its stories
     assert store.count_stories() == 2
+
+
+def test_an_undated_story_takes_its_pages_date_and_sorts_by_it(store: Store) -> None:
+    # A scraped headline has no date; once its page is read, it sorts by the page's date, not by when it was
+    # first seen, so an old story newly scraped sorts below newer dated ones (issue #14, item 8).
+    source = store.add_source("https://news.example/", "scrape", "News")
+    assert source.id is not None
+    store.save_stories(source.id, [story(1, published=None), story(2)])  # story 2: dated T0 - 2 h
+    undated = next(s for s in store.headlines(source.id) if s.key == "guid-1")
+    assert [s.key for s in store.headlines(source.id)] == ["guid-1", "guid-2"]  # first seen now: on top
+    assert undated.id is not None
+    page_date = T0 - timedelta(days=3)
+    store.save_article(undated.id, Article(url="http://x.test/1", text="body", published=page_date))
+    assert [s.key for s in store.headlines(source.id)] == ["guid-2", "guid-1"]
+    assert store.headlines(source.id)[1].published == page_date
+    # The listing still gives no date: a refresh that changes its title keeps the page's date.
+    store.save_stories(source.id, [story(1, published=None, title="Story 1, updated"), story(2)])
+    again = next(s for s in store.headlines(source.id) if s.key == "guid-1")
+    assert again.published == page_date and again.title == "Story 1, updated"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from newsreader.model import Article, Story
+from newsreader.model import Article, Story, iso
 from newsreader.store.stories import HEADLINES, Stories, headline_of, index
 
 ARTICLE_RETRY_SECONDS = 30 * 60
@@ -32,6 +32,13 @@ class Articles(Stories):
                 " checked = excluded.checked",
                 (story_id, data, time.time()),
             )
+            if article.published is not None:
+                # A story its feed or listing gave no date (a scraped headline) takes its page's, and sorts by it
+                # rather than by when it was first seen: an old story newly scraped no longer buries what is new.
+                con.execute(
+                    "UPDATE stories SET published = ?, sort_ts = ? WHERE id = ? AND published IS NULL",
+                    (iso(article.published), article.published.timestamp(), story_id),
+                )
             row = con.execute("SELECT title, authors, summary FROM stories WHERE id = ?", (story_id,)).fetchone()
             if row:
                 index(con, story_id, row[0], row[1], row[2], article.text, replace=True)

@@ -135,8 +135,9 @@ class Stories(Sources):
                 continue
             if old[1:] != (story.title, story.url, story.summary, story.content, authors):
                 con.execute(
-                    "UPDATE stories SET title = ?, url = ?, authors = ?, published = ?, updated = ?, summary = ?,"
-                    " content = ? WHERE id = ?",
+                    # An undated listing keeps the date the story's own page gave (save_article).
+                    "UPDATE stories SET title = ?, url = ?, authors = ?, published = coalesce(?, published),"
+                    " updated = ?, summary = ?, content = ? WHERE id = ?",
                     (
                         story.title,
                         story.url,

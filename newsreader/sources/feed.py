@@ -328,7 +328,8 @@ def _parse_fast(data: bytes, accept_bozo: bool = False) -> tuple[Any, list[str]]
     limits = feedparser_rs.ParserLimits(max_entries=MAX_ENTRIES)
     try:
         parsed = feedparser_rs.parse_with_limits(data, limits=limits)
-    except Exception:  # any failure of the fast parser: the careful one decides
+    except Exception as exc:  # any failure of the fast (Rust) parser, whatever it raises: the careful one decides
+        log.info("feedparser-rs could not read a feed (%s: %s); feedparser reads it", type(exc).__name__, exc)
         return None
     if not parsed.version or (parsed.bozo and not (accept_bozo and parsed.entries)):
         return None
@@ -592,7 +593,8 @@ def fast_path_doubt(doc: bytes, parsed: Any = None, stories: list[Story] | None 
     if parsed is None:
         try:
             parsed = feedparser_rs.parse(doc)
-        except Exception:
+        except Exception as exc:  # as in _parse_fast: whatever the Rust parser raises, feedparser reads it
+            log.info("feedparser-rs could not read a feed (%s: %s)", type(exc).__name__, exc)
             return "feedparser-rs cannot read it"
     version = parsed.version or ""
     if version == _ATOM03:

@@ -317,14 +317,14 @@ async def test_A_on_one_source_marks_it_at_once_and_the_title_names_it(store: St
         app.screen.query_one(SourceList).focus()
         await pilot.press("j", "j")  # Beta
         await settle(app, pilot)
-        assert heads.border_title == "Headlines: Beta"
+        assert str(heads.border_title) == "Headlines: Beta"
         await pilot.press("A")
         await settle(app, pilot)
         assert [(s.title, s.unread) for s in store.sources()] == [("Alpha", 3), ("Beta", 0)]
         assert "Marked 5 stories of Beta read." in status(app)
         await pilot.press("k")
         await settle(app, pilot)
-        assert heads.border_title == "Headlines: Alpha"
+        assert str(heads.border_title) == "Headlines: Alpha"
 
 
 # -- 11. Messages ---------------------------------------------------------------------------------------------------
@@ -507,3 +507,29 @@ async def test_a_offline_says_why_it_cannot_subscribe(demo_store: Store, clock: 
         await pilot.press("a")
         await settle(app, pilot)
         assert not isinstance(app.screen, AddSourceScreen) and "the reader is offline" in status(app)
+
+
+async def test_a_feed_title_with_markup_shows_as_text_and_never_ends_the_app(store: Store, clock: Any) -> None:
+    # Textual reads a plain border title as markup: "[/b]" in a feed's title raised MarkupError on choosing it.
+    from rich.markup import escape
+
+    from newsreader.model import Story
+    from newsreader.store import RefreshResult
+    from newsreader.tui.widgets.source_list import SourceList
+
+    hostile = "[/b]Evil [reverse]feed[link=http://x.example]"
+    story = Story(key="k", title="A story", url="https://evil.example/1")
+    store.subscribe("https://evil.example/feed.xml", [story], RefreshResult(title=hostile), title=hostile)
+    app = make_app(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one(SourceList).focus()
+        await pilot.press("j")  # the feed
+        await settle(app, pilot)
+        # Kept as escaped markup: the terminal shows the title's brackets as they are, and nothing they ask for.
+        assert str(app.screen.query_one("#headlines").border_title) == f"Headlines: {escape(hostile)}"
+        assert app.is_running
+        await pilot.press("slash", *"[/]", "enter")  # a search for markup is text too
+        await settle(app, pilot)
+        assert str(app.screen.query_one("#headlines").border_title) == f"Search: {escape('[/]')}"
+        assert app.is_running

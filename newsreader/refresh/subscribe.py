@@ -88,7 +88,7 @@ async def subscribe(self: Refreshing, url: str, scrape: bool = False, full_text:
     if kind == "json":  # a JSON Feed is a feed; other JSON gets parse_feed's clear error
         return await _subscribe_feed(self, url, resp=resp, full_text=full_text)
     if kind == "html" and not scrape:
-        feeds = find_feeds(resp.content, resp.url, resp.content_type)
+        feeds = await self._cpu(find_feeds, resp.content, resp.url, resp.content_type)  # a whole page: not on the loop
         if feeds:
             feed_url, feed_title = feeds[0]
             feed_url = urls.normalise(feed_url)

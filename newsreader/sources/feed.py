@@ -502,6 +502,7 @@ def _feedparser(data: bytes, url: str, content_type: str) -> Any:
             io.BytesIO(data), response_headers=headers, sanitize_html=True, resolve_relative_uris=True
         )
     except Exception:  # its loose parser raises on some input (UnicodeEncodeError on &#55296;)
+        log.info("feedparser could not read a feed either", exc_info=True)
         return None
 
 

@@ -94,7 +94,8 @@ class NewsReaderApp(App[None]):
             state.save(path, kept)
         except state.StateError as exc:
             log.warning("%s", exc)
-            self.call_from_thread(self.notify, safe.line(f"The theme is not kept: {exc}"), severity="warning")
+            message = safe.line(f"The theme is not kept: {exc}")
+            self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
     def worker_pool(self, sources: int) -> Executor | None:
         """Processes that parse and save for a refresh of many sources: started by the first, kept until exit.

@@ -266,6 +266,7 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="article", exit_on_error=False)
     async def open_related(self, url: str) -> None:
+        from newsreader.extract import ExtractError
         from newsreader.fetch import Fetcher, FetchError
         from newsreader.refresh import article_of
 
@@ -285,8 +286,8 @@ class MainScreen(Screen[None]):
         try:
             async with Fetcher(self.reader.config.network) as fetcher:
                 article = await article_of(fetcher, url)
-        except FetchError as exc:
-            self.set_status(f"Could not fetch it: {safe.line(exc)}")
+        except (FetchError, ExtractError) as exc:  # an unreadable page is news for the status line, not a failure
+            self.set_status(f"Could not read it: {safe.line(exc)}")
             return
         self.set_status("")
         story = Story(
@@ -471,10 +472,11 @@ class MainScreen(Screen[None]):
         """The Headlines pane says whose headlines (or which search) it shows."""
         pane = self.query_one("#headlines")
         if self.search_query:
-            pane.border_title = f"Search: {safe.line(self.search_query)}"
+            pane.border_title = Text(f"Search: {safe.line(self.search_query)}")  # Text: never read as markup
             return
         source = self.query_one(SourceList).sources.get(self.source_id) if self.source_id is not None else None
-        pane.border_title = f"Headlines: {safe.line(source.name)}" if source is not None else "Headlines"
+        # Text, not str: Textual reads a plain border title as markup ("[/b]" in a feed's title raised).
+        pane.border_title = Text(f"Headlines: {safe.line(source.name)}") if source is not None else "Headlines"
 
     @on(SourceList.Entered)
     def source_entered(self) -> None:

@@ -21,10 +21,11 @@ FIXED_NOW = datetime(2025, 11, 10, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _own_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test's log file (and cache) in its own tmp_path, never the user's."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the reader's kept theme, never the user's
+def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test's data, config, cache (its log file) and state under its own tmp_path, never the user's."""
+    for var in ("DATA", "CONFIG", "CACHE", "STATE"):
+        monkeypatch.setenv(f"XDG_{var}_HOME", str(tmp_path / var.lower()))
+    return tmp_path
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ import subprocess
 import tarfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -250,3 +252,27 @@ class FreshRSS:
         else:
             os.killpg(self.pid, signal.SIGKILL)  # `timeout` leads its own process group: php -S and its workers
         self.pid = None
+
+
+@contextmanager
+def running(workdir: Path) -> Iterator[tuple[FreshRSS, FeedServer]]:
+    """A FreshRSS with the default feeds (served from a loopback feed server), both stopped at the end.
+
+    Skips with the reason where PHP or ../shared is missing; fails instead where REQUIRE_ENV is set (CI)."""
+    import pytest
+
+    reason = missing()
+    if reason:
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{reason} ({REQUIRE_ENV} is set: FreshRSS must run here)")
+        pytest.skip(reason)
+    feeds = FeedServer(default_feeds())
+    try:
+        fr = FreshRSS(workdir, [feeds.url("tech.xml"), feeds.url("world.xml")])
+        try:
+            yield fr, feeds
+        finally:
+            fr.stop()
+            assert not fr.running(), "FreshRSS outlived stop()"
+    finally:
+        feeds.stop()

@@ -7,40 +7,21 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from newsreader.cli import main
+from tests.cli_run import run, run_json
 from tests.site_server import KZ_SITE, SiteServer
 
 SEED = "news/toqayev-to-meet-putin-in-moscow.html"
 EXPECTED = json.loads((KZ_SITE / "EXPECTED.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(autouse=True)
-def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("DATA", "CONFIG", "CACHE", "STATE"):
-        monkeypatch.setenv(f"XDG_{var}_HOME", str(tmp_path / var.lower()))
-    return tmp_path
-
-
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[SiteServer]:
     with SiteServer(KZ_SITE, tmp_path) as server:
         yield server
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return json.loads(out)
 
 
 def test_headlines_of_a_listing_page(site: SiteServer, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,40 +9,24 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from newsreader.cli import main
+from tests.cli_run import run, run_json
 from tests.site_server import KZ_SITE, SiteServer
 
 SEED = "news/toqayev-to-meet-putin-in-moscow.html"
 
 
 @pytest.fixture(autouse=True)
-def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in ("DATA", "CONFIG", "CACHE", "STATE"):
-        monkeypatch.setenv(f"XDG_{var}_HOME", str(tmp_path / var.lower()))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    return tmp_path
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # nothing of the user's home (~/Downloads)
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[SiteServer]:
     with SiteServer(KZ_SITE, tmp_path) as server:
         yield server
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return json.loads(out)
 
 
 # -- 3: global options before or after the command ---------------------------------------------------------

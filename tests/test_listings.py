@@ -23,12 +23,6 @@ from tests.site_server import FIXTURES, SiteServer, serving
 LISTINGS = FIXTURES / "listings"
 
 
-@pytest.fixture(autouse=True)
-def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("DATA", "CONFIG", "CACHE", "STATE"):
-        monkeypatch.setenv(f"XDG_{var}_HOME", str(tmp_path / var.lower()))
-
-
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[SiteServer]:
     with SiteServer(LISTINGS, tmp_path) as server:

@@ -7,7 +7,6 @@ under .ci/run (NEWSREADER_REQUIRE_FRESHRSS=1), where a missing FreshRSS is a fai
 from __future__ import annotations
 
 import http.server
-import os
 import sys
 import threading
 import time
@@ -32,7 +31,7 @@ from newsreader.sync.base import (
 )
 from newsreader.sync.fever import Fever, api_key
 from newsreader.sync.greader import GReader
-from tests.freshrss import REQUIRE_ENV, FeedServer, FreshRSS, Story, default_feeds, missing
+from tests.freshrss import FeedServer, FreshRSS, Story, running
 
 NET = NetworkConfig(timeout=10.0, deadline=30.0)  # FreshRSS runs one PHP worker; quickadd fetches the feed first
 
@@ -56,22 +55,9 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    reason = missing()
-    if reason:
-        if os.environ.get(REQUIRE_ENV):
-            pytest.fail(f"{reason} ({REQUIRE_ENV} is set: FreshRSS must run here)")
-        pytest.skip(reason)
-    feeds = FeedServer(default_feeds())
-    try:
-        fr = FreshRSS(tmp_path_factory.mktemp("freshrss"), [feeds.url("tech.xml"), feeds.url("world.xml")])
-        try:
-            print(f"FreshRSS: extracted in {fr.extract_seconds:.2f} s, started in {fr.start_seconds:.2f} s")
-            yield Server(fr, feeds)
-        finally:
-            fr.stop()
-            assert not fr.running(), "FreshRSS outlived stop()"
-    finally:
-        feeds.stop()
+    with running(tmp_path_factory.mktemp("freshrss")) as (fr, feeds):
+        print(f"FreshRSS: extracted in {fr.extract_seconds:.2f} s, started in {fr.start_seconds:.2f} s")
+        yield Server(fr, feeds)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ from newsreader.sync.base import Backend, SyncUnavailable
 from newsreader.sync.engine import SyncReport, sync
 from newsreader.sync.fever import Fever
 from newsreader.sync.greader import GReader
-from tests.freshrss import REQUIRE_ENV, FeedServer, FreshRSS, default_feeds, free_port, missing
+from tests.freshrss import FeedServer, FreshRSS, free_port, running
 
 NET = NetworkConfig(timeout=10.0, deadline=30.0)
 OFFLINE_NET = NetworkConfig(timeout=2.0, deadline=5.0)
@@ -229,21 +228,8 @@ class Server:
 
 @pytest.fixture(params=["greader", "fever"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    reason = missing()
-    if reason:
-        if os.environ.get(REQUIRE_ENV):
-            pytest.fail(f"{reason} ({REQUIRE_ENV} is set: FreshRSS must run here)")
-        pytest.skip(reason)
-    feeds = FeedServer(default_feeds())
-    try:
-        fr = FreshRSS(tmp_path_factory.mktemp("freshrss"), [feeds.url("tech.xml"), feeds.url("world.xml")])
-        try:
-            yield Server(fr, feeds, request.param)
-        finally:
-            fr.stop()
-            assert not fr.running(), "FreshRSS outlived stop()"
-    finally:
-        feeds.stop()
+    with running(tmp_path_factory.mktemp("freshrss")) as (fr, feeds):
+        yield Server(fr, feeds, request.param)
 
 
 def _by_title(store: Store) -> dict[str, Story]:

@@ -511,8 +511,18 @@ def run_tui(args: argparse.Namespace) -> int:
     # No garbage collection until the first frame is up (the app turns it back on): start-up makes ~10^5 objects
     # that all live on, and collecting them again and again cost ~30 ms of the first paint.
     gc.disable()
+    from newsreader.tui import commands
     from newsreader.tui.app import NewsReaderApp
 
+    unknown = commands.unknown_ids(config.keys)  # issue #16: [keys] names bindings by id
+    if unknown:
+        gc.enable()
+        first_page.exception()  # the read started above ends before its store is closed
+        store.close()
+        where = Path(args.config) if args.config else config_path()
+        raise CliError(
+            f"bad config file: {where} [keys]: unknown binding id {unknown[0]!r} (the README's Keys section lists them)"
+        )
     try:
         app = NewsReaderApp(
             store,

@@ -99,7 +99,7 @@ def test_an_unknown_binding_id_stops_the_reader_at_start_naming_the_file(
     path = write(tmp_path, '[keys]\n"main.refrsh" = "ctrl+r"\n')
     code, _out, err = run(capsys, "--config", str(path), "--db", str(tmp_path / "x.db"))
     assert code != 0
-    assert str(path) in err and "unknown binding id 'main.refrsh'" in err
+    assert str(path) in err and "unknown binding id 'main.refrsh' (did you mean 'main.refresh'?" in err
 
 
 def test_every_binding_id_can_be_remapped_except_textuals_palette() -> None:

@@ -809,7 +809,8 @@ class MainScreen(Screen[None]):
         return story.url if story is not None and story.url else ""
 
     def action_copy_link(self) -> None:
-        url = safe.openable(self._story_link()) if self._story_link() else None
+        link = self._story_link()
+        url = safe.openable(link) if link else None
         if url is None:
             self.set_status("No link to copy.")
             return

@@ -511,8 +511,22 @@ def run_tui(args: argparse.Namespace) -> int:
     # No garbage collection until the first frame is up (the app turns it back on): start-up makes ~10^5 objects
     # that all live on, and collecting them again and again cost ~30 ms of the first paint.
     gc.disable()
+    import difflib
+
+    from newsreader.tui import commands
     from newsreader.tui.app import NewsReaderApp
 
+    unknown = commands.unknown_ids(config.keys)  # issue #16: [keys] names bindings by id
+    if unknown:
+        gc.enable()
+        first_page.exception()  # the read started above ends before its store is closed
+        store.close()
+        where = Path(args.config) if args.config else config_path()
+        close = difflib.get_close_matches(unknown[0], sorted(commands.binding_ids()), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise CliError(
+            f"bad config file: {where} [keys]: unknown binding id {unknown[0]!r} ({hint}the README's Keys lists them)"
+        )
     try:
         app = NewsReaderApp(
             store,

@@ -41,6 +41,25 @@ DEFAULT_CONFIG = """\
 # browser = ""            # command to open links; "" = the system's default browser
 # save_dir = ""           # where `s` and `save` write stories; "" = your downloads folder if there is one,
 #                         # else the current directory
+# While the reader is open (issue #16):
+# refresh_interval = 0      # minutes between automatic refreshes of every source (0: never; 0.5 = 30 s)
+# refresh_on_start = false  # refresh every source when the reader opens
+# pager = ["less", "-R"]    # `v` shows the story as plain text in this program (argv, no shell; the
+#                           # file's path is added as the last argument), the reader suspended meanwhile
+# text_browser = []         # `w` opens the story's link in this terminal browser, e.g. ["w3m"] or
+#                           # ["lynx", "-nocolor"] (argv, no shell; the URL is added as the last argument)
+
+# Per-source automatic refresh, overriding refresh_interval: a host (or parent domain) or a URL prefix,
+# as in [[scrape]], = minutes (0: never automatically). The first match in the file's order wins.
+# [refresh_intervals]
+# "news.example" = 5
+# "https://blog.example/feed" = 0
+
+# Keys, by binding id (press ? in the reader to see the keys; README lists the ids): one key, a list of
+# keys, or keys separated by commas. Textual's key names: "ctrl+r", "f5", "x", "X", "question_mark", "space".
+# [keys]
+# "main.refresh" = "ctrl+r"
+# "headlines.down" = ["j", "down", "ctrl+n"]
 
 # Per-site rules for scraping listing pages; they override the generic heuristic.
 # [[scrape]]
@@ -151,6 +170,14 @@ class Config:
     browser: str = ""
     save_dir: str = ""
     scrape: list[ScrapeRule] = field(default_factory=list)
+    # --- issue #16 part C: auto-refresh, pager and terminal browser, keymap
+    refresh_interval: float = 0.0  # minutes; 0 = off
+    refresh_on_start: bool = False
+    refresh_intervals: dict[str, float] = field(default_factory=dict)  # match -> minutes (see interval_for)
+    pager: list[str] = field(default_factory=lambda: ["less", "-R"])
+    text_browser: list[str] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> comma-separated Textual key names
+    # --- end issue #16 part C
 
 
 class ConfigError(Exception):
@@ -188,6 +215,8 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "network": ("timeout", "deadline", "max_bytes", "max_redirects", "concurrency", "per_host"),
     "reader": ("full_text", "extract_concurrency", "browser", "save_dir", "keep_unread", *READER_COUNTS),
 }
+_SECTIONS["reader"] += ("refresh_interval", "refresh_on_start", "pager", "text_browser")  # issue #16 part C
+FREE_TABLES = ("keys", "refresh_intervals")  # tables whose names are the user's (checked by their readers)
 
 
 # --- [sync] (issue #18): a sync server's account. Its names are checked here with every section's; its values are
@@ -206,6 +235,9 @@ def _check_names(raw: dict[str, object], path: Path) -> None:
                 unknown = sorted(set(rule) - set(ScrapeRule.__slots__)) if isinstance(rule, dict) else []
                 if unknown:
                     raise ConfigError(f"{path} [[scrape]] #{i + 1}: unknown setting '{unknown[0]}'")
+        elif key in FREE_TABLES:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: '{key}' must be a table ([{key}]), not {value!r}")
         elif key in _SECTIONS and isinstance(value, dict):
             for name in value:
                 if name not in _SECTIONS[key]:
@@ -255,7 +287,98 @@ def load_config(path: Path | None = None) -> Config:
         scrape_rule = ScrapeRule(**{k: v for k, v in rule.items() if k in ScrapeRule.__slots__})
         _check_selectors(scrape_rule, where)
         cfg.scrape.append(scrape_rule)
+    _load_part_c(cfg, raw, path)
     return cfg
+
+
+# --- issue #16 part C: [reader] refresh_interval, refresh_on_start, pager, text_browser; [refresh_intervals];
+# [keys]. Key names are checked here (Textual's names, without importing Textual); binding ids are checked by
+# the TUI (tui/commands.unknown_ids, called by cli before the reader starts), which holds the bindings.
+MODIFIERS = {"ctrl", "alt", "shift", "meta", "super", "hyper"}
+NAMED_KEYS = {
+    "escape", "enter", "tab", "space", "backspace", "delete", "insert", "home", "end", "pageup", "pagedown",
+    "up", "down", "left", "right", "slash", "backslash", "at", "minus", "plus", "underscore", "comma",
+    *(f"f{n}" for n in range(1, 25)),
+}  # fmt: skip
+
+
+def key_name_ok(key: str) -> bool:
+    """Whether `key` is a key name Textual understands: modifiers+, then a character or a key's name."""
+    import unicodedata
+
+    *mods, base = key.split("+") if key != "+" else [key]
+    if any(m not in MODIFIERS for m in mods) or not base:
+        return False
+    if len(base) == 1:
+        return base.isprintable() and not base.isspace() and base != ","
+    if base in NAMED_KEYS:
+        return True
+    try:  # a character by its Unicode name, as Textual writes it: "question_mark", "full_stop"
+        char = unicodedata.lookup(base.replace("_", " "))
+    except KeyError:
+        return False
+    return len(char) == 1 and char.isprintable() and not char.isspace()
+
+
+def _argv(value: object, where: str, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(a, str) and a for a in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of words (argv, no shell), e.g. [\"w3m\"], not {value!r}")
+    return list(value)
+
+
+def _load_part_c(cfg: Config, raw: dict[str, object], path: Path) -> None:
+    reader = raw.get("reader", {})
+    assert isinstance(reader, dict)
+    where = f"{path} [reader]"
+    minutes = float(_typed(reader, "refresh_interval", cfg.refresh_interval, where))  # type: ignore[arg-type]
+    if not math.isfinite(minutes) or minutes < 0:
+        raise ConfigError(f"{where}: 'refresh_interval' must be 0 (off) or more minutes, not {minutes!r}")
+    cfg.refresh_interval = minutes
+    cfg.refresh_on_start = bool(_typed(reader, "refresh_on_start", cfg.refresh_on_start, where))
+    for key in ("pager", "text_browser"):
+        if key in reader:
+            setattr(cfg, key, _argv(reader[key], where, key))
+    intervals = raw.get("refresh_intervals", {})
+    assert isinstance(intervals, dict)
+    for match, value in intervals.items():
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+        if not ok or not match:
+            raise ConfigError(f"{path} [refresh_intervals]: {match!r} = {value!r}: give 0 (never) or more minutes")
+        cfg.refresh_intervals[match] = float(value)
+    keys = raw.get("keys", {})
+    assert isinstance(keys, dict)
+    for binding_id, value in keys.items():
+        here = f"{path} [keys] {binding_id!r}"
+        if isinstance(value, str):
+            names = [k.strip() for k in value.split(",")]
+        elif isinstance(value, list) and all(isinstance(k, str) for k in value):
+            names = [k.strip() for k in value]
+        else:
+            raise ConfigError(f"{here}: give a key, a list of keys or keys separated by commas, not {value!r}")
+        if not names or not all(names):
+            raise ConfigError(f'{here}: an empty key in {value!r} (the comma key is written "comma")')
+        for name in names:
+            if not key_name_ok(name):
+                raise ConfigError(
+                    f'{here}: {name!r} is not a key name (write e.g. "ctrl+r", "f5", "x", "question_mark")'
+                )
+        cfg.keys[binding_id] = ",".join(names)
+
+
+def interval_for(cfg: Config, url: str) -> float:
+    """Minutes between automatic refreshes of the source at `url`: the first [refresh_intervals] match (a host,
+    a parent domain or a URL prefix, as [[scrape]]'s), else [reader] refresh_interval. 0 = never."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    for match, minutes in cfg.refresh_intervals.items():
+        lowered = match.lower()
+        if url.startswith(match) or host == lowered or host.endswith("." + lowered):
+            return minutes
+    return cfg.refresh_interval
+
+
+# --- end issue #16 part C
 
 
 SELECTORS = ("item", "title", "link", "time", "summary")  # the CSS selectors of a [[scrape]] rule

@@ -54,6 +54,8 @@ class NewsReaderApp(App[None]):
         # "All stories", first page, already being read (cli starts it before importing Textual).
         self.first_page = first_page
         self._pool: Executor | None = None
+        if self.config.keys:
+            self.set_keymap(self.config.keys)  # [keys] in config.toml, by binding id (cli checked the ids)
         # What the last run kept (the theme): read here, before the event loop runs (a file of a few bytes).
         self.state_path = state_path
         self._state: dict[str, object] = {}
@@ -136,7 +138,12 @@ class NewsReaderApp(App[None]):
                 action = binding.action
                 if action == "command_palette":
                     continue  # the palette is open already
-                yield SystemCommand(binding.description, f"key: {binding.key}", lambda a=action: self._run(screen, a))
+                keys = commands.keys_of(binding, self.config.keys)
+                yield SystemCommand(binding.description, f"key: {keys}", lambda a=action: self._run(screen, a))
+        # issue #16 part C: the open story's numbered links, "Open link N" (typing "open 3" finds the third)
+        for n, url in enumerate(screen.links, 1):
+            title = f"Open link {n}: {url[:60]}"
+            yield SystemCommand(title, "in the browser (keys 1-9 in the story)", lambda n=n: screen.open_numbered(n))
 
     def _run(self, screen: Screen[Any], action: str) -> None:
         self.call_later(screen.run_action, action)

@@ -49,6 +49,11 @@ MAIN = [
     Binding("slash", "search", "Search", id="main.search"),
     Binding("e", "show_error", "Source error", show=False, id="main.show-error"),
     Binding("question_mark", "help", "Help", id="main.help"),
+    # --- issue #16 part C: links, pager, terminal browser
+    Binding("y", "copy_link", "Copy the story's link (OSC 52 terminals)", show=False, id="main.copy-link"),
+    Binding("v", "pager", "Read the story in the pager (config: pager)", show=False, id="main.pager"),
+    Binding("w", "text_browser", "Open the link in the terminal browser", show=False, id="main.text-browser"),
+    # --- end issue #16 part C
 ]
 
 HEADLINES = list_keys("headlines")
@@ -63,6 +68,18 @@ ARTICLE = [
     Binding("k", "scroll_up", "Scroll up", show=False, id="article.up"),
     Binding("g", "scroll_home", "Top", show=False, id="article.top"),
     Binding("G", "scroll_end", "Bottom", show=False, id="article.bottom"),
+    # --- issue #16 part C: the story's numbered links (palette: "Open link N")
+    *(
+        Binding(
+            str(n),
+            f"screen.open_numbered({n})",
+            "Open the story's link of that number",
+            show=False,
+            id=f"article.link-{n}",
+        )
+        for n in range(1, 10)
+    ),
+    # --- end issue #16 part C
 ]
 
 RELATED = [
@@ -96,3 +113,28 @@ TABLE: list[tuple[str, list[Binding]]] = [
     ("Sources", SOURCES),
     ("Related headlines", RELATED),
 ]
+
+
+# --- issue #16 part C: keymaps ([keys] in config.toml, applied with Textual's App.set_keymap)
+# Textual's own command palette binding (App.COMMAND_PALETTE_BINDING) is not remapped: it is listed for help only.
+FIXED = {"app.palette"}
+
+
+def binding_ids() -> set[str]:
+    """Every id a [keys] table may remap."""
+    every = [b for _place, bindings in TABLE for b in bindings] + HELP + CONFIRM
+    return {b.id for b in every if b.id} - FIXED
+
+
+def unknown_ids(keymap: dict[str, str]) -> list[str]:
+    """The ids of a [keys] table that name no binding (sorted), for the config error."""
+    known = binding_ids()
+    return sorted(i for i in keymap if i not in known)
+
+
+def keys_of(binding: Binding, keymap: dict[str, str]) -> str:
+    """The binding's keys as the reader has them: the keymap's when it remaps the binding, else its own."""
+    return keymap.get(binding.id or "", binding.key) if binding.id not in FIXED else binding.key
+
+
+# --- end issue #16 part C

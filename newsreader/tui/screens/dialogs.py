@@ -17,7 +17,9 @@ from newsreader.model import Source, local_time
 from newsreader.tui import commands
 
 
-def _keys(binding: Binding) -> str:
+def _keys(binding: Binding, keymap: dict[str, str] | None = None) -> str:
+    """The binding's keys for people (config.toml's [keys] remaps them by id)."""
+    keys = commands.keys_of(binding, keymap or {})
     names = {
         "question_mark": "?",
         "slash": "/",
@@ -34,7 +36,7 @@ def _keys(binding: Binding) -> str:
         "up": "↑",
         "ctrl+p": "Ctrl+P",
     }
-    return " ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
+    return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
 def binding_table() -> list[tuple[str, list[Binding]]]:
@@ -44,6 +46,10 @@ def binding_table() -> list[tuple[str, list[Binding]]]:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = list[BindingType](commands.HELP)
+
+    def __init__(self, keymap: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.keymap = keymap or {}  # config.toml's [keys]: help shows the keys as remapped
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -65,8 +71,15 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Does")
         for place, bindings in binding_table():
             table.add_row(Text(place, style="underline"), "")
+            # Bindings that do one thing by number (the story's links 1-9) are one row: their keys side by side.
+            rows: list[tuple[str, str]] = []
             for binding in bindings:
-                table.add_row(_keys(binding), binding.description)
+                keys = _keys(binding, self.keymap)
+                if rows and rows[-1][1] == binding.description:
+                    keys = f"{rows.pop()[0]} {keys}"
+                rows.append((keys, binding.description))
+            for keys, description in rows:
+                table.add_row(keys, description)
             table.add_row("", "")
         with VerticalScroll() as scroll:
             scroll.border_title = "Keys (j/k scroll, Esc closes)"

@@ -27,7 +27,7 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from newsreader import safe
-from newsreader.config import save_dir
+from newsreader.config import interval_for, save_dir
 from newsreader.model import Source, Story
 from newsreader.store import Store, StoreError
 from newsreader.tui import browser, commands
@@ -75,6 +75,7 @@ DOING = {
     "browser": "Opening the link",
     "remove": "Unsubscribing",
     "add": "Subscribing",
+    "pager": "Writing the story for the pager",
 }
 
 # The network and extraction stack (httpx, feed parsers, trafilatura) is imported by the workers that use it,
@@ -135,6 +136,11 @@ class MainScreen(Screen[None]):
         self._refresh_loop: asyncio.AbstractEventLoop | None = None  # the running refresh's own loop
         self.verified = False
         self._last_marked: tuple[str, list[int]] | None = None  # what `A` marked read last (for `u`): name, ids
+        # issue #16 part C: the open story's numbered links; automatic refresh (when each source was last done)
+        self.links: list[str] = []
+        self.auto_refreshing = False  # the running refresh was started by the timer (its news is a notification)
+        self._auto_done: dict[int, float] = {}
+        self._auto_since = time.monotonic()
 
     @property
     def reader(self) -> Reader:
@@ -167,6 +173,7 @@ class MainScreen(Screen[None]):
             self.set_status("The demo: a bundled sample, read offline (there is nothing to fetch).")
         elif self.reader.offline:
             self.set_status("Offline: reading the cache only.")
+        self._start_auto_refresh()  # issue #16 part C
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """The pane in use, for the layouts that show only it (app.tcss); focus elsewhere (search) keeps it."""
@@ -302,7 +309,7 @@ class MainScreen(Screen[None]):
         await asyncio.to_thread(self._post_story, story)
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
-    def run_refresh(self, only: Source | None = None) -> None:
+    def run_refresh(self, only: Source | None = None, chosen: list[Source] | None = None) -> None:
         """A refresh on an event loop of its own, in this thread, not on the app's loop: httpx costs ~2.5 ms
         of CPU a request. Many sources are parsed and saved in worker processes. Stopped by cancel_refresh.
         `refreshing` is set by the key that starts it and cleared when the worker ends (worker_changed)."""
@@ -313,7 +320,7 @@ class MainScreen(Screen[None]):
             if self.reader.offline:
                 self._status_from_thread("Offline: not refreshing (start without --offline to fetch).")
                 return
-            sources = [only] if only else self.reader.store.sources()
+            sources = chosen if chosen else [only] if only else self.reader.store.sources()
             if not sources:
                 self._status_from_thread("No sources yet: add one with `newsreader add URL`.")
                 return
@@ -369,7 +376,7 @@ class MainScreen(Screen[None]):
         """A worker that failed is said and logged; the reader goes on (workers never exit the app)."""
         worker = event.worker
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and worker.group == "refresh":
-            self.refreshing = False
+            self.refreshing = self.auto_refreshing = False
         if event.state is not WorkerState.ERROR or worker.error is None:
             return
         error = worker.error
@@ -429,6 +436,7 @@ class MainScreen(Screen[None]):
     def on_story_loaded(self, message: StoryLoaded) -> None:
         story = message.story
         self.story = story
+        self.links = list(message.presented.links)  # what 1-9 and the palette's "Open link N" open
         self.query_one(ArticleView).show(message.presented)
         if story.id is not None:
             self.headlines.set_read(story.id, story.read)
@@ -453,6 +461,10 @@ class MainScreen(Screen[None]):
         if failed:
             summary += f" {len(failed)} failed (marked ! in Sources; press e there to see why)."
         self.set_status(summary)
+        if self.auto_refreshing and new:  # issue #16 part C: quiet news of an automatic refresh
+            grew = sum(1 for o in message.outcomes if o.new)
+            said = f"{plural(new, 'new story', 'new stories')} in {plural(grew, 'source')}"
+            self.app.notify(said, title="Refreshed", timeout=6, markup=False)
         current = self.headlines.current
         self.load_sources()
         self.load_headlines(select_story=current.id if current else None)
@@ -578,17 +590,19 @@ class MainScreen(Screen[None]):
             return
         self.post_message(StatusChanged(f"Opened {safe.url(url)[:100]} in the browser."))
 
-    def _run_in_terminal(self, launch: browser.Launch) -> None:
-        """A console browser gets the terminal while it runs (the reader is suspended), then the reader is back."""
+    def _run_in_terminal(self, launch: browser.Launch, what: str = "browser") -> None:
+        """A console browser (or the pager) gets the terminal while it runs (the reader is suspended), then the
+        reader is back. Never a shell: argv as it is."""
         name = launch.argv[0]
         try:
             with self.app.suspend():
                 subprocess.run(launch.argv, check=False)
         except SuspendNotSupported:
-            self.set_status(f"The browser {name!r} runs in the terminal, which cannot be handed over here.")
+            log.warning("cannot suspend the reader to run the %s %s", what, name)
+            self.set_status(f"The {what} {name!r} runs in the terminal, which cannot be handed over here.")
         except OSError as exc:
-            log.warning("could not run the browser %s", name, exc_info=exc)
-            self.set_status(f"Could not start the browser {name!r}: {exc.strerror or exc}")
+            log.warning("could not run the %s %s", what, name, exc_info=exc)
+            self.set_status(f"Could not start the {what} {name!r}: {exc.strerror or exc}")
 
     def action_open_link(self) -> None:
         # From the list, the highlighted headline; from Related, the highlighted link; elsewhere, the story read.
@@ -773,4 +787,111 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ErrorScreen(source))
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self.reader.config.keys))
+
+    # -- issue #16 part C: links by number, copying a link, the pager and the terminal browser, auto-refresh ----
+
+    def action_open_numbered(self, n: int) -> None:
+        self.open_numbered(n)
+
+    def open_numbered(self, n: int) -> None:
+        """Open the story's link number `n` (as render.py numbers them under "Links")."""
+        if not self.links:
+            self.set_status("This story has no numbered links." if self.story else "Open a story first.")
+        elif not 1 <= n <= len(self.links):
+            self.set_status(f"The story has {plural(len(self.links), 'link')}: there is no link {n}.")
+        else:
+            self._open(self.links[n - 1])
+
+    def _story_link(self) -> str:
+        """The highlighted headline's link in the list, else the open story's (as `o` chooses)."""
+        story = self.headlines.current if self.headlines.has_focus or self.story is None else self.story
+        return story.url if story is not None and story.url else ""
+
+    def action_copy_link(self) -> None:
+        link = self._story_link()
+        url = safe.openable(link) if link else None
+        if url is None:
+            self.set_status("No link to copy.")
+            return
+        self.app.copy_to_clipboard(url)  # OSC 52: the terminal puts it on the clipboard, if it supports that
+        self.set_status(f"Copied {url[:100]} (through the terminal: it needs one that supports OSC 52).")
+
+    def action_text_browser(self) -> None:
+        argv = self.reader.config.text_browser
+        url = self._story_link()
+        if not argv:
+            self.set_status('No terminal browser: set text_browser = ["w3m"] in [reader] of config.toml.')
+            return
+        if not url or safe.openable(url) is None:
+            self.set_status("No http(s) link to open.")
+            return
+        self._run_in_terminal(browser.Launch([*argv, cast(str, safe.openable(url))], in_terminal=True))
+
+    def action_pager(self) -> None:
+        if self.story is None:
+            self.set_status("Open a story first, then press v to read it in the pager.")
+            return
+        if not self.reader.config.pager:
+            self.set_status('No pager: set pager = ["less", "-R"] in [reader] of config.toml.')
+            return
+        self._write_for_pager(self.story, list(self.reader.config.pager))
+
+    @work(thread=True, group="pager", exit_on_error=False)
+    def _write_for_pager(self, story: Story, pager: list[str]) -> None:
+        """The story as plain text (render.py, through safe.py) in a temporary file, shown by the pager."""
+        import tempfile
+
+        from newsreader.render import story_markdown
+
+        text = story_markdown(story)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as file:
+            file.write(text)
+        self.app.call_from_thread(self._page_file, pager, file.name)
+
+    def _page_file(self, pager: list[str], name: str) -> None:
+        import os
+
+        try:
+            self._run_in_terminal(browser.Launch([*pager, name], in_terminal=True), what="pager")
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+
+    def _auto_intervals(self) -> list[float]:
+        config = self.reader.config
+        return [m for m in (config.refresh_interval, *config.refresh_intervals.values()) if m > 0]
+
+    def _start_auto_refresh(self) -> None:
+        """A timer for [reader] refresh_interval and [refresh_intervals]; refresh_on_start refreshes now."""
+        if self.reader.offline:  # the demo too
+            return
+        if self.reader.config.refresh_on_start:
+            self.call_after_refresh(self.action_refresh_all)
+        intervals = self._auto_intervals()
+        if intervals:
+            # Often enough to catch the shortest interval, never busier than 5 times a second, at least once a minute.
+            self.set_interval(min(60.0, max(0.2, min(intervals) * 60 / 2)), self._auto_tick, name="auto-refresh")
+
+    def _auto_tick(self) -> None:
+        """Refresh the sources that are due, unless a refresh is running (they stay due until the next tick)."""
+        if self.refreshing:
+            return
+        now = time.monotonic()
+        due = []
+        for source in self.query_one(SourceList).sources.values():
+            minutes = interval_for(self.reader.config, source.url)
+            if (
+                minutes > 0
+                and source.id is not None
+                and now - self._auto_done.get(source.id, self._auto_since) >= minutes * 60
+            ):
+                due.append(source)
+        if not due:
+            return
+        for source in due:
+            self._auto_done[cast(int, source.id)] = now
+        self.refreshing = self.auto_refreshing = True
+        self.run_refresh(chosen=due)
+
+    # -- end issue #16 part C

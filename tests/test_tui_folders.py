@@ -261,7 +261,7 @@ async def test_number_sign_lists_tags_and_shows_a_tags_stories(tree_store: Store
         await pilot.press("enter")
         await settle(app, pilot)
         assert not isinstance(app.screen, TagsScreen)
-        assert app.screen.source_id == Tag("Borrow checker")  # type: ignore[attr-defined]
+        assert app.screen.source_id == Tag("Borrow checker")
         headlines = app.screen.query_one(HeadlineList)
         assert headlines.total == 2 and headlines.has_focus
         assert str(app.screen.query_one("#headlines").border_title) == "Headlines: Tag: Borrow checker"
@@ -269,4 +269,4 @@ async def test_number_sign_lists_tags_and_shows_a_tags_stories(tree_store: Store
         await settle(app, pilot)
         await pilot.press("escape")
         await settle(app, pilot)
-        assert app.screen.source_id == Tag("Borrow checker")  # type: ignore[attr-defined]
+        assert app.screen.source_id == Tag("Borrow checker")

@@ -3,7 +3,9 @@ list --folder/--tag), OPML round-trips of a large real-world-shaped file, and ho
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +14,8 @@ import pytest
 from newsreader import opml, safe
 from newsreader.model import Article, Folder, Source, Story, Tag
 from newsreader.store import MIGRATIONS, RefreshResult, Store
+from newsreader.sync.base import Action, Backend, Item, Pull, Subscription
+from newsreader.sync.engine import SyncReport, pull_subscriptions
 from tests.cli_run import run, run_json
 
 BIG = Path(__file__).parent / "fixtures" / "opml" / "big.opml"
@@ -270,3 +274,62 @@ def test_list_by_folder_and_tag(tmp_path: Path, capsys: pytest.CaptureFixture[st
         store.set_source_tags(b.id, ["fun"])
     assert [s["source"] for s in run_json(capsys, "list", "--folder", "News")] == ["A", "A"]
     assert [s["source"] for s in run_json(capsys, "list", "--tag", "fun")] == ["B"]
+
+
+# -- sync: a new source takes the server's folder --------------------------------------------------------
+
+
+class Folders(Backend):
+    """A server that only lists subscriptions (all pull_subscriptions asks of it)."""
+
+    def __init__(self, subs: list[Subscription]) -> None:
+        self.subs = subs
+
+    async def aclose(self) -> None:
+        pass
+
+    async def login(self) -> None:
+        pass
+
+    async def subscriptions(self) -> list[Subscription]:
+        return self.subs
+
+    async def pull(self, since: str | None = None) -> Pull:
+        raise NotImplementedError
+
+    async def items(self, ids: Iterable[str]) -> list[Item]:
+        raise NotImplementedError
+
+    async def unread_ids(self) -> set[str]:
+        raise NotImplementedError
+
+    async def starred_ids(self) -> set[str]:
+        raise NotImplementedError
+
+    async def push(self, action: Action, ids: Iterable[str]) -> None:
+        raise NotImplementedError
+
+    async def subscribe(self, feed_url: str, *, title: str = "", folder: str = "") -> Subscription:
+        raise NotImplementedError
+
+    async def unsubscribe(self, feed_url: str) -> None:
+        raise NotImplementedError
+
+
+def test_a_source_new_from_the_server_takes_its_folder_and_a_known_one_keeps_its_own(store: Store) -> None:
+    mine = store.add_source("https://mine.test/feed", folder="My/Own")
+    server = Folders(
+        [
+            Subscription("feed/1", "One", "https://one.test/feed", folders=("Tech / News", "Other")),
+            Subscription("feed/2", "Mine", "https://mine.test/feed", folders=("Theirs",)),
+            Subscription("feed/3", "None", "https://none.test/feed"),
+        ]
+    )
+    asyncio.run(pull_subscriptions(store, server, SyncReport()))
+    folders = {s.url: s.folder for s in store.sources()}
+    assert folders == {
+        "https://one.test/feed": "Tech \u2215 News",  # one GReader label: one level, its "/" kept as a look-alike
+        "https://mine.test/feed": "My/Own",
+        "https://none.test/feed": "",
+    }
+    assert mine.id is not None and store.source_folders(mine.id) == ("Theirs",)

@@ -270,3 +270,18 @@ async def test_number_sign_lists_tags_and_shows_a_tags_stories(tree_store: Store
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen.source_id == Tag("Borrow checker")
+
+
+async def test_the_palette_offers_rename_move_tag_and_tags(tree_store: Store, clock: Any) -> None:
+    app = NewsReaderApp(tree_store, offline=True, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await go_to(app, pilot, ident_of(app, "Rust blog"))
+        offered = {c.title: c for c in app.get_system_commands(app.screen)}
+        for title in ("Rename the source", "Move the source to a folder", "Tag the source", "Tags: the stories of one"):
+            assert title in offered
+        offered["Move the source to a folder"].callback()
+        await settle(app, pilot)
+        assert isinstance(app.screen, TextInputScreen)
+        await _answer(app, pilot, "Lang")
+        assert tree_store.source(int(ident_of(app, "Rust blog"))).folder == "Lang"  # type: ignore[union-attr]

@@ -34,6 +34,8 @@ def _keys(binding: Binding) -> str:
         "down": "↓",
         "up": "↑",
         "ctrl+p": "Ctrl+P",
+        "number_sign": "#",
+        "f2": "F2",
     }
     return " ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
 

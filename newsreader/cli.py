@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from newsreader.config import (
     save_dir,
     state_path,
 )
-from newsreader.model import Story
+from newsreader.model import Folder, Selection, Source, Story, Tag, folder_path
 from newsreader.words import plural
 
 if TYPE_CHECKING:
@@ -173,28 +174,50 @@ def cmd_purge(args: argparse.Namespace) -> int:
 IMPORT_EXAMPLES = 3  # skipped lines shown by `import`
 
 
-def _import_candidates(text: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """An OPML file's or a URL list's entries: ([(url, title)] that can be subscribed, [(entry, why not)])."""
-    import listparser
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    url: str
+    title: str = ""
+    folder: str = ""
+    kind: str = "feed"
+    html_url: str = ""
 
-    entries: list[tuple[str, str, str]] = []  # (where, url, title)
+
+def _import_candidates(data: bytes, text: str) -> tuple[list[Candidate], list[tuple[str, str]]]:
+    """An OPML file's or a URL list's entries: ([Candidate] that can be subscribed, [(entry, why not)])."""
+    from newsreader import opml
+
+    entries: list[tuple[str, opml.Entry]] = []  # (where, entry)
     if text.lstrip().startswith("<"):
-        parsed = listparser.parse(text)
-        entries = [(f"“{f.title or f.url}”", f.url or "", f.title or "") for f in parsed.feeds]
+        try:
+            parsed = opml.parse(data)
+        except opml.OpmlError as exc:
+            raise CliError(f"not an OPML file we read: {exc}") from None
+        entries = [(f"“{e.title or e.url}”", e) for e in parsed]
     else:
         for number, raw in enumerate(text.splitlines(), 1):
             entry = raw.strip()
             if entry and not entry.startswith("#"):
-                entries.append((f"line {number}", entry, ""))
-    good: dict[str, tuple[str, str]] = {}
+                entries.append((f"line {number}", opml.Entry(entry)))
+    good: dict[str, Candidate] = {}
     skipped: list[tuple[str, str]] = []
-    for where, url, title in entries:
-        problem = urls.problem(url)
+    for where, e in entries:
+        command = opml.command_url(e.url)
+        problem = (
+            f"it is a newsboat {command} source, which runs a command: never imported"
+            if command
+            else urls.problem(e.url)
+        )
         if problem:
-            skipped.append((f"{where} ({url[:60]}{'…' if len(url) > 60 else ''})", problem))
+            skipped.append((f"{where} ({e.url[:60]}{'…' if len(e.url) > 60 else ''})", problem))
         else:
-            good.setdefault(urls.normalise(url), (urls.normalise(url), title))
+            url = urls.normalise(e.url)
+            good.setdefault(url, Candidate(url, e.title, e.folder, e.kind, _page(e.html_url)))
     return list(good.values()), skipped
+
+
+def _page(url: str) -> str:
+    return url if url and urls.problem(url) is None else ""
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -206,7 +229,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     text = data.decode("utf-8", errors="replace")
     if b"\0" in data or text.count("\ufffd") > len(text) // 100:
         raise CliError(f"{path} is not an OPML file or a list of URLs (it is not UTF-8 text)")
-    good, skipped = _import_candidates(text)
+    try:
+        good, skipped = _import_candidates(data, text)
+    except CliError as exc:
+        raise CliError(f"{path}: {exc}") from None
     examples = "; ".join(f"{where}: {why}" for where, why in skipped[:IMPORT_EXAMPLES])
     more = f"; and {len(skipped) - IMPORT_EXAMPLES} more" if len(skipped) > IMPORT_EXAMPLES else ""
     if not good:
@@ -217,11 +243,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     with store:
         # Each source's URL as stored and normalised (older databases hold other spellings), read once.
         known = {spelling for s in store.sources() for spelling in (s.url, urls.normalise(s.url), safe.url(s.url))}
-        for url, title in good:
-            if url not in known:
-                store.add_source(url, "feed", title)
-                known.add(url)
-                added += 1
+        with store.batch():
+            for c in good:
+                if c.url not in known:
+                    # The file's titles are the reader's (their names from another reader): kept over the feed's.
+                    store.add_source(c.url, c.kind, c.title, c.html_url, folder=c.folder, own_title=True)
+                    known.add(c.url)
+                    added += 1
     there = len(good) - added
     report = f"imported {plural(added, 'new source')}"
     if there:
@@ -235,15 +263,83 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+    from email.utils import format_datetime
+
+    from newsreader import opml
+
+    with _open_store(args) as store:
+        sources = store.sources()
+    sys.stdout.write(opml.export(sources, created=format_datetime(datetime.now(UTC))))
+    return EXIT_OK
+
+
+def _source_arg(store: Store, given: str) -> Source:
+    """A source named on the command line: its id (as `sources --json` and the TUI show it) or its URL."""
+    from newsreader.refresh import find_source
+
+    source = store.source(int(given)) if given.strip().isdigit() else find_source(store, given)
+    if source is None or source.id is None:
+        raise CliError(f"no source {given} (give its id or URL, as `newsreader sources` lists them)")
+    return source
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        source = _source_arg(store, args.source)
+        assert source.id is not None
+        store.rename_source(source.id, args.title)
+        after = store.source(source.id)
+    name = after.name if after else args.title
+    _say(f"renamed {source.name} to {name}" if args.title.strip() else f"{name} has its feed's title again")
+    return EXIT_OK
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    from newsreader.model import folder_path
+
+    folder = folder_path(args.folder)
+    with _open_store(args) as store:
+        source = _source_arg(store, args.source)
+        assert source.id is not None
+        store.move_source(source.id, folder)
+    _say(f"moved {source.name} to " + (f"folder {folder}" if folder else "the top level"))
+    return EXIT_OK
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from newsreader.store.sources import clean_tags
+
+    wanted = clean_tags(args.tags)
+    if not wanted:
+        raise CliError("no tag given (`newsreader tag ID TAG...`)")
+    with _open_store(args) as store:
+        source = _source_arg(store, args.source)
+        assert source.id is not None
+        if args.remove:
+            gone = {t.casefold() for t in wanted}
+            tags = [t for t in source.tags if t.casefold() not in gone]
+        else:
+            tags = source.tags + wanted
+        store.set_source_tags(source.id, tags)
+        after = store.source(source.id)
+    shown = ", ".join(after.tags) if after and after.tags else "none"
+    _say(f"{source.name}: tags {shown}")
+    return EXIT_OK
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
         sources = store.sources()
     if args.json:
-        _print_json([s.to_json() for s in sources])
+        _print_json([{"id": s.id, **s.to_json()} for s in sources])
         return EXIT_OK
     for s in sources:
         state = f"  ERROR: {s.error}" if s.error else ""
-        _say(f"{s.unread:>5}/{s.total:<5} [{s.kind}] {s.name} <{s.url}>{state}")
+        where = f" in {s.folder}" if s.folder else ""
+        tags = f" #{' #'.join(s.tags)}" if s.tags else ""
+        _say(f"{s.id:>4} {s.unread:>5}/{s.total:<5} [{s.kind}] {s.name} <{s.url}>{where}{tags}{state}")
     return EXIT_OK
 
 
@@ -289,12 +385,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     from newsreader.refresh import find_source
 
     with _open_store(args) as store:
-        source_id = None
+        source_id: Selection = None
         if args.source:
             source = find_source(store, args.source)
             if source is None:
                 raise CliError(f"not subscribed to {args.source}")
             source_id = source.id
+        elif args.folder:
+            source_id = Folder(folder_path(args.folder))
+        elif args.tag:
+            source_id = Tag(args.tag.strip())
         stories = store.headlines(source_id, limit=args.limit, unread_only=args.unread, starred_only=args.starred)
         if args.json:
             full = [store.story(s.id) for s in stories if s.id is not None]
@@ -599,7 +699,26 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("file")
     a.set_defaults(func=cmd_import)
 
-    a = add("sources", "list subscriptions with unread counts")
+    a = add("export", "write every subscription as OPML 2.0 (folders kept) to stdout")
+    a.set_defaults(func=cmd_export)
+
+    a = add("rename", 'give a source (by id or URL) a title of your own ("" for its feed\'s again)')
+    a.add_argument("source", metavar="ID|URL")
+    a.add_argument("title")
+    a.set_defaults(func=cmd_rename)
+
+    a = add("move", 'put a source (by id or URL) in a folder ("Tech/Python" nests; "" is the top level)')
+    a.add_argument("source", metavar="ID|URL")
+    a.add_argument("folder")
+    a.set_defaults(func=cmd_move)
+
+    a = add("tag", "tag a source (by id or URL); --remove takes the tags off")
+    a.add_argument("source", metavar="ID|URL")
+    a.add_argument("tags", nargs="+", metavar="TAG")
+    a.add_argument("--remove", action="store_true")
+    a.set_defaults(func=cmd_tag)
+
+    a = add("sources", "list subscriptions (id, unread/total, folder, tags)")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_sources)
 
@@ -612,7 +731,10 @@ def build_parser() -> argparse.ArgumentParser:
     a = add("list", "list cached stories, newest first")
     a.add_argument("--unread", action="store_true")
     a.add_argument("--starred", action="store_true")
-    a.add_argument("--source", metavar="URL")
+    group = a.add_mutually_exclusive_group()
+    group.add_argument("--source", metavar="URL")
+    group.add_argument("--folder", metavar="PATH", help="the stories of a folder's sources (subfolders too)")
+    group.add_argument("--tag", metavar="TAG", help="the stories with this tag (or of sources tagged so)")
     a.add_argument("--limit", type=int, default=1000)
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_list)

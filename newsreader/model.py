@@ -35,6 +35,8 @@ class Source:
     last_refresh: datetime | None = None
     unread: int = 0
     total: int = 0
+    folder: str = ""  # "Tech/Python": "/" separates the levels; "" is the top level
+    tags: list[str] = field(default_factory=list)  # the reader's own tags of the source
 
     @property
     def name(self) -> str:
@@ -51,7 +53,32 @@ class Source:
             "error": self.error or None,
             "warning": self.warning or None,
             "last_refresh": iso(self.last_refresh),
+            "folder": self.folder,
+            "tags": list(self.tags),
         }
+
+
+def folder_path(path: str) -> str:
+    """One spelling of a folder path: its levels stripped, empty ones dropped, joined by "/"."""
+    return "/".join(part.strip() for part in path.split("/") if part.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    """The stories of a folder's sources, its subfolders' included (a choice in the sources pane)."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """The stories tagged so (by their page), and those of sources the reader tagged so."""
+
+    name: str
+
+
+# What a headline list shows: every story (None), one source's (its id), a folder's or a tag's.
+Selection = int | Folder | Tag | None
 
 
 @dataclass(slots=True)

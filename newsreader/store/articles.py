@@ -39,6 +39,11 @@ class Articles(Stories):
                     "UPDATE stories SET published = ?, sort_ts = ? WHERE id = ? AND published IS NULL",
                     (iso(article.published), article.published.timestamp(), story_id),
                 )
+            con.execute("DELETE FROM story_tags WHERE story_id = ?", (story_id,))
+            tags = {" ".join(t.split()) for t in article.tags if isinstance(t, str)} - {""}
+            con.executemany(
+                "INSERT OR IGNORE INTO story_tags (tag, story_id) VALUES (?, ?)", ((t, story_id) for t in tags)
+            )
             row = con.execute("SELECT title, authors, summary FROM stories WHERE id = ?", (story_id,)).fetchone()
             if row:
                 index(con, story_id, row[0], row[1], row[2], article.text, replace=True)

@@ -110,6 +110,24 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source_id, key)
     ) WITHOUT ROWID;
     """,
+    # 5: folders and tags (issue #16): a source's folder path ("Tech/Python": "/" separates the levels, "" is the
+    # top level), its own tags (JSON), whether its title is the reader's (rename, OPML) and no refresh replaces it;
+    # story tags (from extracted pages) in a table of their own, so the sources pane lists them without JSON.
+    """
+    ALTER TABLE sources ADD COLUMN folder TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sources ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE sources ADD COLUMN own_title INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX sources_by_folder ON sources (folder);
+    CREATE TABLE story_tags (
+        tag TEXT NOT NULL,
+        story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        PRIMARY KEY (tag, story_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX story_tags_by_story ON story_tags (story_id);
+    INSERT OR IGNORE INTO story_tags (tag, story_id)
+        SELECT trim(j.value), a.story_id FROM articles a, json_each(a.data, '$.tags') j
+        WHERE a.data IS NOT NULL AND json_valid(a.data) AND j.type = 'text' AND trim(j.value) != '';
+    """,
 ]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsreader.model import Source
+from newsreader.model import Source, folder_path
 from newsreader.store.connection import Connection, from_ts, ts
 
 
@@ -42,7 +43,19 @@ def source_of(row: sqlite3.Row) -> Source:
         last_refresh=from_ts(row["last_refresh"]),
         unread=row["unread"] or 0,
         total=row["total"] or 0,
+        folder=row["folder"],
+        tags=json.loads(row["tags"]),
     )
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    """Tags as kept: stripped, none empty, each once (first spelling wins, case-insensitively), in order given."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        tag = " ".join(tag.split())
+        if tag:
+            seen.setdefault(tag.casefold(), tag)
+    return list(seen.values())
 
 
 SOURCES = "SELECT s.*, s.unread_count AS unread, s.story_count AS total FROM sources s"
@@ -50,19 +63,45 @@ SOURCES = "SELECT s.*, s.unread_count AS unread, s.story_count AS total FROM sou
 
 class Sources(Connection):
     def add_source(
-        self, url: str, kind: str = "feed", title: str = "", site_url: str = "", full_text: bool = True
+        self,
+        url: str,
+        kind: str = "feed",
+        title: str = "",
+        site_url: str = "",
+        full_text: bool = True,
+        *,
+        folder: str = "",
+        own_title: bool = False,
     ) -> Source:
-        """Subscribe; adding a URL already there changes nothing and returns it."""
+        """Subscribe; adding a URL already there changes nothing and returns it. `own_title`: the title is the
+        reader's (an OPML file's), kept over the feed's own at refresh."""
         with self._tx() as con:
-            return self._add_source_in(con, url, kind, title, site_url, full_text)
+            return self._add_source_in(con, url, kind, title, site_url, full_text, folder, own_title)
 
     def _add_source_in(
-        self, con: sqlite3.Connection, url: str, kind: str, title: str, site_url: str, full_text: bool
+        self,
+        con: sqlite3.Connection,
+        url: str,
+        kind: str,
+        title: str,
+        site_url: str,
+        full_text: bool,
+        folder: str = "",
+        own_title: bool = False,
     ) -> Source:
         con.execute(
-            "INSERT INTO sources (url, kind, title, site_url, full_text, added) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(url) DO NOTHING",
-            (url, kind, title, site_url, int(full_text), time.time()),
+            "INSERT INTO sources (url, kind, title, site_url, full_text, added, folder, own_title)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO NOTHING",
+            (
+                url,
+                kind,
+                title,
+                site_url,
+                int(full_text),
+                time.time(),
+                folder_path(folder),
+                int(own_title and bool(title)),
+            ),
         )
         cur = con.execute(f"{SOURCES} WHERE s.url = ?", (url,))
         cur.row_factory = sqlite3.Row
@@ -87,6 +126,27 @@ class Sources(Connection):
     def sources(self) -> list[Source]:
         return [source_of(r) for r in self._read(f"{SOURCES} ORDER BY lower(s.title), s.url")]
 
+    def rename_source(self, source_id: int, title: str) -> bool:
+        """The reader's title for a source, kept over the feed's at refresh; "" goes back to the feed's."""
+        with self._tx() as con:
+            cur = con.execute(
+                "UPDATE sources SET title = ?, own_title = ? WHERE id = ?",
+                (title.strip(), int(bool(title.strip())), source_id),
+            )
+            return cur.rowcount > 0
+
+    def move_source(self, source_id: int, folder: str) -> bool:
+        """Put a source in a folder ("A/B" nests; "" is the top level)."""
+        with self._tx() as con:
+            return (
+                con.execute("UPDATE sources SET folder = ? WHERE id = ?", (folder_path(folder), source_id)).rowcount > 0
+            )
+
+    def set_source_tags(self, source_id: int, tags: list[str]) -> bool:
+        with self._tx() as con:
+            data = json.dumps(clean_tags(tags), ensure_ascii=False)
+            return con.execute("UPDATE sources SET tags = ? WHERE id = ?", (data, source_id)).rowcount > 0
+
     def record_refresh(self, source_id: int, result: RefreshResult | None = None) -> None:
         """What a refresh learned about a source without new stories (not modified, an error)."""
         with self._tx() as con:
@@ -95,10 +155,13 @@ class Sources(Connection):
     def _record_in(self, con: sqlite3.Connection, source_id: int, result: RefreshResult) -> None:
         sets = ["error = ?", "warning = ?", "last_refresh = ?", "backoff_until = ?"]
         args: list[object] = [result.error, result.warning, time.time(), ts(result.backoff_until)]
-        for column, value in (("title", result.title), ("etag", result.etag), ("last_modified", result.last_modified)):
+        for column, value in (("etag", result.etag), ("last_modified", result.last_modified)):
             if value is not None:
                 sets.append(f"{column} = ?")
                 args.append(value)
+        if result.title is not None:  # a title the reader gave (rename, OPML) stays
+            sets.append("title = CASE WHEN own_title THEN title ELSE ? END")
+            args.append(result.title)
         con.execute(f"UPDATE sources SET {', '.join(sets)} WHERE id = ?", (*args, source_id))
 
     def set_source_kind(self, source_id: int, kind: str, full_text: bool | None = None) -> None:

@@ -8,7 +8,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 
-from newsreader.model import Article, Story, iso, parse_iso
+from newsreader.model import Article, Folder, Selection, Story, Tag, iso, parse_iso
 from newsreader.store.connection import ts
 from newsreader.store.sources import RefreshResult, Sources
 
@@ -59,10 +59,27 @@ SYNC_KEY = "sync:"  # the key of a story that came from the sync server (its can
 FLAGS = ("read", "starred")  # the flags a sync server shares: set (never toggled) and queued for the next push
 
 
-def where(source_id: int | None, unread_only: bool, starred_only: bool = False) -> tuple[str, list[object]]:
+# The sources of a folder and its subfolders; the stories of a tag (by their page, or by their source's tags).
+IN_FOLDER = "SELECT id FROM sources WHERE folder = ? OR substr(folder, 1, ?) = ?"
+TAGGED = """(st.id IN (SELECT story_id FROM story_tags WHERE tag = ?)
+    OR st.source_id IN (SELECT sources.id FROM sources, json_each(sources.tags) j WHERE j.value = ?))"""
+
+
+def folder_args(path: str) -> list[object]:
+    return [path, len(path) + 1, path + "/"]
+
+
+def where(source_id: Selection, unread_only: bool, starred_only: bool = False) -> tuple[str, list[object]]:
+    """The WHERE clause (over `stories st`) of what a headline list shows."""
     clauses: list[str] = []
     args: list[object] = []
-    if source_id is not None:
+    if isinstance(source_id, Folder):
+        clauses.append(f"st.source_id IN ({IN_FOLDER})")
+        args += folder_args(source_id.path)
+    elif isinstance(source_id, Tag):
+        clauses.append(TAGGED)
+        args += [source_id.name, source_id.name]
+    elif source_id is not None:
         clauses.append("st.source_id = ?")
         args.append(source_id)
     if unread_only:
@@ -190,17 +207,41 @@ class Stories(Sources):
         )
         return {url: story_id for url, story_id in rows}
 
-    def count_stories(self, source_id: int | None = None, unread_only: bool = False) -> int:
-        # From the counters the triggers keep (migration 2), not by counting the stories.
+    def count_stories(self, source_id: Selection = None, unread_only: bool = False) -> int:
+        # From the counters the triggers keep (migration 2), not by counting the stories; a tag's are counted.
         column = "unread_count" if unread_only else "story_count"
         if source_id is None:
             return int(self._read(f"SELECT coalesce(sum({column}), 0) FROM sources")[0][0])
+        if isinstance(source_id, Folder):
+            sql = f"SELECT coalesce(sum({column}), 0) FROM sources WHERE id IN ({IN_FOLDER})"
+            return int(self._read(sql, folder_args(source_id.path))[0][0])
+        if isinstance(source_id, Tag):
+            clause, args = where(source_id, unread_only)
+            return int(self._read(f"SELECT count(*) FROM stories st{clause}", args)[0][0])
         rows = self._read(f"SELECT {column} FROM sources WHERE id = ?", (source_id,))
         return int(rows[0][0]) if rows else 0
 
+    def tags(self) -> list[tuple[str, int, int]]:
+        """Every tag with its stories and unread stories, by name: story tags (from their pages) and the reader's
+        tags of sources (a source's stories are its tag's)."""
+        rows = self._read(
+            """SELECT tag, count(*), coalesce(sum(read = 0), 0) FROM (
+                   SELECT t.tag AS tag, st.id, st.read FROM story_tags t JOIN stories st ON st.id = t.story_id
+                   UNION
+                   SELECT j.value, st.id, st.read FROM sources s, json_each(s.tags) j
+                   JOIN stories st ON st.source_id = s.id
+               ) GROUP BY tag ORDER BY lower(tag), tag"""
+        )
+        extra = {tag for s in self._read("SELECT tags FROM sources WHERE tags != '[]'") for tag in json.loads(s[0])}
+        found = [(r[0], int(r[1]), int(r[2])) for r in rows]
+        named = {r[0] for r in found}
+        # A source tag with no stories yet is listed all the same (with nothing in it).
+        found += [(tag, 0, 0) for tag in sorted(extra - named, key=str.lower)]
+        return found
+
     def headlines(
         self,
-        source_id: int | None = None,
+        source_id: Selection = None,
         offset: int = 0,
         limit: int = 200,
         unread_only: bool = False,
@@ -214,7 +255,7 @@ class Stories(Sources):
         )
         return [headline_of(r) for r in rows]
 
-    def position(self, story_id: int, source_id: int | None = None, unread_only: bool = False) -> int | None:
+    def position(self, story_id: int, source_id: Selection = None, unread_only: bool = False) -> int | None:
         """Where a story stands in the list headlines() pages through."""
         rows = self._read("SELECT sort_ts, id FROM stories WHERE id = ?", (story_id,))
         if not rows:
@@ -224,7 +265,7 @@ class Stories(Sources):
         sql = f"SELECT count(*) FROM stories st{clause}{joiner}(st.sort_ts, st.id) > (?, ?)"
         return int(self._read(sql, (*args, rows[0][0], rows[0][1]))[0][0])
 
-    def next_unread(self, story_id: int | None, source_id: int | None = None, forward: bool = True) -> Story | None:
+    def next_unread(self, story_id: int | None, source_id: Selection = None, forward: bool = True) -> Story | None:
         """The nearest unread story after (or before) `story_id` in list order; from the top when story_id is None."""
         clause, args = where(source_id, True)
         order = "DESC" if forward else "ASC"
@@ -269,8 +310,8 @@ class Stories(Sources):
         with self._tx() as con:
             self._set_flag_in(con, "starred", _ids(story_ids), starred)
 
-    def mark_source_read(self, source_id: int | None) -> list[int]:
-        """Mark every unread story of a source (None: of all sources) read; queued for the sync server. Returns
+    def mark_source_read(self, source_id: Selection) -> list[int]:
+        """Mark every unread story of a source (a folder, a tag; None: of all sources) read; queued for the sync server. Returns
         their ids, so that it can be undone (set_read)."""
         clause, args = where(source_id, True)
         with self._tx() as con:

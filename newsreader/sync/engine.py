@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from newsreader import urls
-from newsreader.model import Story
+from newsreader.model import Story, folder_path
 from newsreader.refresh import find_source
 from newsreader.store import PendingChange, Store, SyncedStory
 from newsreader.sync.base import Action, Backend, Item, Subscription, SyncError
@@ -128,7 +128,9 @@ def _source_for(store: Store, sub: Subscription, report: SyncReport) -> int | No
         return None
     source = find_source(store, url)
     if source is None:
-        source = store.add_source(url, title=sub.title, site_url=sub.html_url)
+        # A new source takes the server's first folder (GReader labels are one level; one folder a source here).
+        folder = folder_path(sub.folders[0].replace("/", "\u2215")) if sub.folders else ""
+        source = store.add_source(url, title=sub.title, site_url=sub.html_url, folder=folder)
         report.new_sources += 1
         log.info("sync: new source %s", url)
     assert source.id is not None

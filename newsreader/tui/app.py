@@ -133,7 +133,8 @@ class NewsReaderApp(App[None]):
             return
         for place, bindings in commands.TABLE:
             if place != commands.EVERYWHERE:
-                continue
+                # A pane's commands the screen runs (Sources: unsubscribe, rename, move, tag) are offered too.
+                bindings = [b for b in bindings if b.action.startswith("screen.")]
             for binding in bindings:
                 action = binding.action
                 if action == "command_palette":

@@ -48,6 +48,7 @@ MAIN = [
     Binding("R", "refresh_all", "Refresh all", id="main.refresh-all"),
     Binding("slash", "search", "Search", id="main.search"),
     Binding("e", "show_error", "Source error", show=False, id="main.show-error"),
+    Binding("number_sign", "browse_tags", "Tags: the stories of one", show=False, id="main.tags"),
     Binding("question_mark", "help", "Help", id="main.help"),
     # --- issue #16 part C: links, pager, terminal browser
     Binding("y", "copy_link", "Copy the story's link (OSC 52 terminals)", show=False, id="main.copy-link"),
@@ -59,9 +60,14 @@ MAIN = [
 HEADLINES = list_keys("headlines")
 
 SOURCES = [
-    *list_keys("sources", show_open=False),
+    *list_keys("sources", show_open=False),  # Enter (or a click) on a folder, or on Tags, opens or closes it
     Binding("d,delete", "screen.remove_source", "Unsubscribe (asks first)", show=False, id="sources.remove"),
+    Binding("f2,c", "screen.rename_source", "Rename the source", show=False, id="sources.rename"),
+    Binding("M", "screen.move_source", "Move the source to a folder", show=False, id="sources.move"),
+    Binding("T", "screen.tag_source", "Tag the source", show=False, id="sources.tag"),
 ]
+
+INPUT = [Binding("escape", "cancel", "Cancel", id="input.cancel")]
 
 ARTICLE = [
     Binding("j", "scroll_down", "Scroll down", show=False, id="article.down"),

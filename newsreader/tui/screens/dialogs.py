@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from newsreader import logs, safe
 from newsreader.model import Source, local_time
@@ -35,6 +36,8 @@ def _keys(binding: Binding, keymap: dict[str, str] | None = None) -> str:
         "down": "↓",
         "up": "↑",
         "ctrl+p": "Ctrl+P",
+        "number_sign": "#",
+        "f2": "F2",
     }
     return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
@@ -208,3 +211,80 @@ class AddSourceScreen(ModalScreen[str]):
 
     def action_cancel(self) -> None:
         self.dismiss("")
+
+
+class TextInputScreen(ModalScreen[str | None]):
+    """One line of text (a new title, a folder, tags), prefilled; Enter gives it, Esc gives None (nothing done)."""
+
+    BINDINGS = list[BindingType](commands.INPUT)
+
+    DEFAULT_CSS = """
+    TextInputScreen { align: center middle; }
+    TextInputScreen > Vertical {
+        width: 72; max-width: 100%; height: auto; border: thick $primary; background: $surface; padding: 1 2;
+    }
+    TextInputScreen #input-help { color: $text-muted; margin: 1 0 0 0; }
+    """
+
+    def __init__(self, title: str, value: str, help: str, placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.help = help
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = Text(self.title_text)  # Text: a feed's title in it is never read as markup
+            yield Input(value=self.value, placeholder=self.placeholder, id="input-value")
+            yield Static(Text(self.help), id="input-help")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TagsScreen(ModalScreen[str | None]):
+    """Every tag (of stories, from their pages, and the reader's tags of sources) with its unread and total
+    stories; Enter (or a click) on one shows its stories, Esc closes."""
+
+    BINDINGS = list[BindingType](commands.INPUT)
+
+    DEFAULT_CSS = """
+    TagsScreen { align: center middle; }
+    TagsScreen > Vertical {
+        width: 64; max-width: 100%; height: 80%; border: thick $primary; background: $surface; padding: 0 1;
+    }
+    TagsScreen OptionList { height: 1fr; }
+    TagsScreen #tags-help { color: $text-muted; }
+    """
+
+    def __init__(self, tags: list[tuple[str, int, int]]) -> None:
+        super().__init__()
+        self.tags = tags
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Tags"
+            options = []
+            for index, (name, total, unread) in enumerate(self.tags):
+                label = Text(safe.label(name), style="bold" if unread else "")
+                label.append(f"  {unread}/{total}", style="dim")
+                options.append(Option(label, id=str(index)))
+            yield OptionList(*options, id="tags-list")
+            yield Static(
+                "No tags yet: stories get theirs from their pages, sources from T."
+                if not self.tags
+                else "Enter shows the tag's stories (unread/total), Esc closes.",
+                id="tags-help",
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.tags[int(event.option.id or 0)][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from newsreader import safe
 from newsreader.config import interval_for, save_dir
-from newsreader.model import Source, Story
+from newsreader.model import Folder, Selection, Source, Story, Tag
 from newsreader.store import Store, StoreError
 from newsreader.tui import browser, commands
 from newsreader.tui.messages import (
@@ -43,7 +43,15 @@ from newsreader.tui.messages import (
     StoryLoaded,
 )
 from newsreader.tui.reader import Reader
-from newsreader.tui.screens.dialogs import AddSourceScreen, ConfirmScreen, ErrorScreen, FailureScreen, HelpScreen
+from newsreader.tui.screens.dialogs import (
+    AddSourceScreen,
+    ConfirmScreen,
+    ErrorScreen,
+    FailureScreen,
+    HelpScreen,
+    TagsScreen,
+    TextInputScreen,
+)
 from newsreader.tui.widgets.article_view import ArticleView, RelatedList
 from newsreader.tui.widgets.headline_list import PAGE, HeadlineList
 from newsreader.tui.widgets.key_bar import KeyBar
@@ -76,6 +84,7 @@ DOING = {
     "remove": "Unsubscribing",
     "add": "Subscribing",
     "pager": "Writing the story for the pager",
+    "organise": "Changing the source",
 }
 
 # The network and extraction stack (httpx, feed parsers, trafilatura) is imported by the workers that use it,
@@ -92,7 +101,7 @@ class ListRequest:
     """What a headline list is read for, taken on the event loop and handed to a worker thread."""
 
     key: tuple[object, ...]
-    source_id: int | None
+    source_id: Selection
     query: str = ""
     select_story: int | None = None
     open_it: bool = False
@@ -129,7 +138,7 @@ class MainScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(classes="-pane-headlines")  # the pane in use at start (see on_descendant_focus)
-        self.source_id: int | None = None
+        self.source_id: Selection = None  # a source's id, a Folder, a Tag, or None (All stories)
         self.search_query = ""
         self.story: Story | None = None
         self.refreshing = False
@@ -228,7 +237,7 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="pages", exit_on_error=False)
     def load_page(self, key: tuple[object, ...], page: int) -> None:
-        source_id = key[0] if isinstance(key[0], int) else None
+        source_id = key[0] if isinstance(key[0], int | Folder | Tag) else None
         self.post_message(PageLoaded(key, page, self.reader.store.headlines(source_id, page * PAGE, PAGE)))
 
     @work(thread=True, exclusive=True, group="story", exit_on_error=False)
@@ -486,9 +495,9 @@ class MainScreen(Screen[None]):
         if self.search_query:
             pane.border_title = Text(f"Search: {safe.line(self.search_query)}")  # Text: never read as markup
             return
-        source = self.query_one(SourceList).sources.get(self.source_id) if self.source_id is not None else None
+        whose = self.query_one(SourceList).describe(self.source_id)  # a source, a folder or a tag; through safe
         # Text, not str: Textual reads a plain border title as markup ("[/b]" in a feed's title raised).
-        pane.border_title = Text(f"Headlines: {safe.line(source.name)}") if source is not None else "Headlines"
+        pane.border_title = Text(f"Headlines: {whose}") if whose else "Headlines"
 
     @on(SourceList.Entered)
     def source_entered(self) -> None:
@@ -653,8 +662,8 @@ class MainScreen(Screen[None]):
     def action_mark_source_read(self) -> None:
         source_id = self.source_id
         if source_id is not None:
-            source = self.query_one(SourceList).sources.get(source_id)
-            self._mark_all_read(source_id, safe.line(source.name) if source else "this source")
+            whose = self.query_one(SourceList).describe(source_id)
+            self._mark_all_read(source_id, whose or "this source")
             return
         # Every source at once: asked first (u undoes it, too).
         unread = self.query_one(SourceList).total_unread
@@ -667,7 +676,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen("Mark everything read", question), answered)
 
     @work(thread=True, group="read", exit_on_error=False)
-    def _mark_all_read(self, source_id: int | None, name: str) -> None:
+    def _mark_all_read(self, source_id: Selection, name: str) -> None:
         ids = self.reader.store.mark_source_read(source_id)
         self.post_message(MarkedRead(name, ids))
         self.post_message(StoreChanged(headlines=True))
@@ -719,6 +728,101 @@ class MainScreen(Screen[None]):
         self.post_message(StatusChanged(f"Unsubscribed from {name}." if removed else f"{name} was already gone."))
         self.post_message(StoreChanged(headlines=True))
 
+    # -- sources: rename, move, tag (issue #16) --------------------------------------------------------------
+
+    def _highlighted_source(self, key: str) -> Source | None:
+        source = self.query_one(SourceList).current
+        if source is None:
+            self.set_status(f"Highlight a source in Sources, then press {key}.")
+        return source
+
+    def action_rename_source(self) -> None:
+        source = self._highlighted_source("c (or F2) to rename it")
+        if source is None or source.id is None:
+            return
+        source_id = source.id
+
+        def answered(title: str | None) -> None:
+            if title is not None:
+                self._organise(source_id, "rename", title)
+
+        help = "Enter renames (an empty title gives it its feed's title again), Esc cancels."
+        self.app.push_screen(
+            TextInputScreen(f"Rename {safe.line(source.name)}", safe.line(source.title), help), answered
+        )
+
+    def action_move_source(self) -> None:
+        source = self._highlighted_source("M to move it to a folder")
+        if source is None or source.id is None:
+            return
+        source_id = source.id
+
+        def answered(folder: str | None) -> None:
+            if folder is not None:
+                self._organise(source_id, "move", folder)
+
+        help = 'A folder: "Tech/Python" nests, empty is the top level. Enter moves, Esc cancels.'
+        title = f"Move {safe.line(source.name)}"
+        self.app.push_screen(TextInputScreen(title, safe.line(source.folder), help, "Folder/Subfolder"), answered)
+
+    def action_tag_source(self) -> None:
+        source = self._highlighted_source("T to tag it")
+        if source is None or source.id is None:
+            return
+        source_id = source.id
+
+        def answered(tags: str | None) -> None:
+            if tags is not None:
+                self._organise(source_id, "tag", tags)
+
+        help = "Its tags, separated by commas (empty takes them all off). Enter saves, Esc cancels."
+        value = ", ".join(safe.line(t) for t in source.tags)
+        self.app.push_screen(TextInputScreen(f"Tag {safe.line(source.name)}", value, help, "news, daily"), answered)
+
+    @work(thread=True, group="organise", exit_on_error=False)
+    def _organise(self, source_id: int, what: str, value: str) -> None:
+        store = self.reader.store
+        if what == "rename":
+            done = store.rename_source(source_id, value)
+        elif what == "move":
+            done = store.move_source(source_id, value)
+        else:
+            done = store.set_source_tags(source_id, value.split(","))
+        after = store.source(source_id)
+        if not done or after is None:
+            self.post_message(StatusChanged("That source is gone (unsubscribed meanwhile)."))
+        else:
+            said = {
+                "rename": f"Renamed to {safe.line(after.name)}.",
+                "move": f"Moved {safe.line(after.name)} to " + (safe.line(after.folder) or "the top level") + ".",
+                "tag": f"Tags of {safe.line(after.name)}: "
+                + (", ".join(safe.line(t) for t in after.tags) or "none")
+                + ".",
+            }
+            self.post_message(StatusChanged(said[what]))
+        self.post_message(StoreChanged(headlines=True))
+
+    def action_browse_tags(self) -> None:
+        self._load_tags()
+
+    @work(thread=True, exclusive=True, group="organise", exit_on_error=False)
+    def _load_tags(self) -> None:
+        tags = self.reader.store.tags()
+        self.app.call_from_thread(self._show_tags, tags)
+
+    def _show_tags(self, tags: list[tuple[str, int, int]]) -> None:
+        def answered(tag: str | None) -> None:
+            if tag is not None:
+                self.source_id = Tag(tag)
+                self.search_query = ""
+                self._title_headlines()
+                self.load_headlines()
+                self.headlines.focus()
+
+        self.app.push_screen(TagsScreen(tags), answered)
+
+    # -- end of sources: rename, move, tag -------------------------------------------------------------------
+
     def action_add_source(self) -> None:
         if self.reader.demo or self.reader.offline:
             why = "the demo has no network" if self.reader.demo else "the reader is offline"
@@ -760,7 +864,7 @@ class MainScreen(Screen[None]):
         if self._busy():
             return
         source = self.query_one(SourceList).current
-        if source is None and self.source_id is not None:
+        if source is None and isinstance(self.source_id, int):
             source = self.query_one(SourceList).sources.get(self.source_id)
         self.run_refresh(source)
 
@@ -779,7 +883,7 @@ class MainScreen(Screen[None]):
 
     def action_show_error(self) -> None:
         source = self.query_one(SourceList).current
-        if source is None and self.source_id is not None:
+        if source is None and isinstance(self.source_id, int):
             source = self.query_one(SourceList).sources.get(self.source_id)
         if source is None or not (source.error or source.warning):
             self.set_status("This source has no error.")

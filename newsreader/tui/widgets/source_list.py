@@ -1,4 +1,6 @@
-"""The sources pane: "All stories" first, then each source with its unread count; sources in error marked.
+"""The sources pane: "All stories" first, then a tree of folders (collapsible; each folder's unread count is the
+sum of its sources', subfolders included) and sources with their unread counts (in error marked). Tags are
+browsed from their own list (the `#` key: screens/dialogs.TagsScreen).
 
 A virtual list, like the headlines (VirtualList): only the visible rows are drawn, and a changed count
 redraws its row. (Textual's OptionList measured every option again on any change: ~65 ms for 500 sources
@@ -16,15 +18,26 @@ from textual.binding import BindingType
 from textual.message import Message
 
 from newsreader import safe
-from newsreader.model import Source
+from newsreader.model import Folder, Selection, Source, Tag
 from newsreader.tui import commands
 from newsreader.tui.widgets.virtual_list import VirtualList
 
 ALL = "all"
+FOLDER = "f:"  # a folder's id: "f:" + its path
 LABEL_WIDTH = 24  # before the pane is laid out
 MARGIN = 1  # a column kept free right of the counts
+INDENT = "  "  # a level of the tree
+OPEN, CLOSED = "▾ ", "▸ "
 
-Row = tuple[str, str, int, bool]  # (id: ALL or the source id, name, unread, in error)
+# (id: ALL, the source id or FOLDER+path; the name as drawn, indented; unread; in error)
+Row = tuple[str, str, int, bool]
+
+
+def selection_of(ident: str) -> Selection:
+    """What an entry's headlines are: None (All stories), a source's id or a Folder."""
+    if ident.startswith(FOLDER):
+        return Folder(ident[len(FOLDER) :])
+    return int(ident) if ident.isdigit() else None
 
 
 class SourceList(VirtualList):
@@ -51,7 +64,7 @@ class SourceList(VirtualList):
 
     @dataclass
     class Chosen(Message):
-        source_id: int | None
+        source_id: Selection  # a source's id, a Folder, a Tag, or None for All stories
 
     class Entered(Message):
         """Enter (or a click) on the highlighted entry: the reader wants its headlines."""
@@ -62,25 +75,92 @@ class SourceList(VirtualList):
         self._rows: list[Row] = []
         self._chosen: str | None = None
         self.total_unread = 0
+        self._listed: list[Source] = []
+        self.closed: set[str] = set()  # the folders (FOLDER+path) closed now; nothing kept across runs
+        self.folder_unread: dict[str, int] = {}  # each folder's unread stories, its subfolders' included
 
     # -- data --------------------------------------------------------------------------------------
 
     def show(self, sources: list[Source], total_unread: int) -> None:
         """Show these sources, keeping the highlighted entry where it still exists; only changed rows redraw."""
-        keep = self.highlighted_id
         self.total_unread = total_unread
         self.sources = {s.id: s for s in sources if s.id is not None}
-        rows: list[Row] = [(ALL, "All stories", total_unread, False)]
-        rows += [(str(s.id), safe.label(s.name), s.unread, bool(s.error)) for s in sources]
+        self._listed = sources
+        self._rebuild()
+
+    def toggle(self, ident: str) -> None:
+        """Open or close a folder."""
+        self.closed ^= {ident}
+        self._rebuild()
+
+    def _tree(self) -> list[Row]:
+        subfolders: dict[str, dict[str, None]] = {}  # folder path -> its subfolders' paths, in order met
+        members: dict[str, list[Source]] = {}
+        unread: dict[str, int] = {}
+        errors: set[str] = set()
+        for source in self._listed:
+            parts = source.folder.split("/") if source.folder else []
+            members.setdefault(source.folder, []).append(source)
+            for depth in range(len(parts)):
+                parent, path = "/".join(parts[:depth]), "/".join(parts[: depth + 1])
+                subfolders.setdefault(parent, {})[path] = None
+                unread[path] = unread.get(path, 0) + source.unread
+                if source.error:
+                    errors.add(path)
+        self.folder_unread = unread
+        rows: list[Row] = []
+
+        def add(folder: str, depth: int) -> None:
+            pad = INDENT * depth
+            for path in sorted(subfolders.get(folder, {}), key=lambda p: (p.lower(), p)):
+                ident = FOLDER + path
+                mark = CLOSED if ident in self.closed else OPEN
+                rows.append((ident, pad + mark + safe.label(path.rpartition("/")[2]), unread[path], path in errors))
+                if ident not in self.closed:
+                    add(path, depth + 1)
+            rows.extend((str(s.id), pad + safe.label(s.name), s.unread, bool(s.error)) for s in members.get(folder, []))
+
+        add("", 0)
+        return rows
+
+    def _rebuild(self) -> None:
+        keep = self.highlighted_id
+        rows: list[Row] = [(ALL, "All stories", self.total_unread, False), *self._tree()]
         old, self._rows = self._rows, rows
         if len(rows) != len(old):
             self._measure()
         ids = [r[0] for r in rows]
+        if keep is not None and keep not in ids and keep.startswith(FOLDER):
+            # Inside a folder just closed (or gone): the cursor goes to the nearest folder still shown.
+            path = keep[len(FOLDER) :]
+            while path and FOLDER + path not in ids:
+                path = path.rpartition("/")[0]
+            keep = FOLDER + path if path else keep
+        elif keep is not None and keep.isdigit() and keep not in ids and int(keep) in self.sources:
+            keep = self._outermost_closed(int(keep), ids) or keep  # in a folder just closed: the cursor goes to it
         self.cursor = ids.index(keep) if keep in ids else 0
         top = self.scroll_offset.y
         for index in range(top, top + self.size.height):
             if index >= len(rows) or index >= len(old) or rows[index] != old[index]:
                 self.refresh_row(index)
+
+    def _outermost_closed(self, source_id: int, ids: list[str]) -> str | None:
+        """The folder shown (closed) that hides a source."""
+        parts = self.sources[source_id].folder.split("/")
+        for depth in range(1, len(parts) + 1):
+            ident = FOLDER + "/".join(parts[:depth])
+            if ident in self.closed and ident in ids:
+                return ident
+        return None
+
+    def describe(self, selection: Selection) -> str:
+        """What a headline list of this selection is, for the Headlines pane's title (untrusted text made safe)."""
+        if isinstance(selection, Folder):
+            return f"Folder: {safe.line(selection.path)}"
+        if isinstance(selection, Tag):
+            return f"Tag: {safe.line(selection.name)}"
+        source = self.sources.get(selection) if selection is not None else None
+        return safe.line(source.name) if source is not None else ""
 
     def label(self, index: int) -> str:
         """The text of one entry, as drawn."""
@@ -106,8 +186,9 @@ class SourceList(VirtualList):
 
     @property
     def current(self) -> Source | None:
+        """The highlighted source (None on All stories, a folder or a tag)."""
         ident = self.highlighted_id
-        return self.sources.get(int(ident)) if ident and ident != ALL else None
+        return self.sources.get(int(ident)) if ident and ident.isdigit() else None
 
     # -- the rows ----------------------------------------------------------------------------------
 
@@ -119,13 +200,17 @@ class SourceList(VirtualList):
         return self._rows[index]
 
     def open_row(self, index: int) -> None:
+        ident = self._rows[index][0]
+        if ident.startswith(FOLDER):
+            self.toggle(ident)  # a folder opens and closes; its headlines are shown already
+            return
         self.post_message(self.Entered())
 
     def cursor_moved(self, index: int) -> None:
         ident = self.highlighted_id
         if ident != self._chosen and ident is not None:
             self._chosen = ident
-            self.post_message(self.Chosen(None if ident == ALL else int(ident)))
+            self.post_message(self.Chosen(selection_of(ident)))
 
     def _label(self, name: str, unread: int, error: bool, width: int = 0) -> Text:
         """Mark, name and unread count in aligned columns, measured in terminal cells (wide characters are 2);

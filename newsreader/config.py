@@ -41,6 +41,12 @@ DEFAULT_CONFIG = """\
 # browser = ""            # command to open links; "" = the system's default browser
 # save_dir = ""           # where `s` and `save` write stories; "" = your downloads folder if there is one,
 #                         # else the current directory
+# Pictures (issue #17): the lead photo and the body's images in the article pane, kept for offline reading.
+# images = "auto"          # "auto": Kitty or Sixel graphics if the terminal answers so, else coloured half cells;
+#                          # "halfcell": always half cells; "off": no pictures, only their captions and addresses
+# images_per_refresh = 100 # lead photos fetched at refresh, of stories whose whole text was fetched (0 or more)
+# image_bytes_per_refresh = 20971520  # 20 MiB of pictures in all, per refresh (0 or more)
+# image_cache_bytes = 209715200  # 200 MiB of pictures kept on disk; the least recently read go first
 
 # Per-site rules for scraping listing pages; they override the generic heuristic.
 # [[scrape]]
@@ -151,6 +157,12 @@ class Config:
     browser: str = ""
     save_dir: str = ""
     scrape: list[ScrapeRule] = field(default_factory=list)
+    # --- images (issue #17)
+    images: str = "auto"
+    images_per_refresh: int = 100
+    image_bytes_per_refresh: int = 20 * 1024 * 1024
+    image_cache_bytes: int = 200 * 1024 * 1024
+    # --- end images
 
 
 class ConfigError(Exception):
@@ -189,6 +201,32 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "reader": ("full_text", "extract_concurrency", "browser", "save_dir", "keep_unread", *READER_COUNTS),
 }
 
+
+# --- images (issue #17): how pictures are drawn, and what refresh and the cache may spend on them.
+IMAGE_MODES = ("auto", "off", "halfcell")
+IMAGE_COUNTS = ("images_per_refresh", "image_bytes_per_refresh", "image_cache_bytes")
+_SECTIONS["reader"] = (*_SECTIONS["reader"], "images", *IMAGE_COUNTS)
+
+
+def image_cache_dir() -> Path:
+    """Where prepared pictures are kept for offline reading (newsreader.images.ImageCache)."""
+    return cache_dir() / "images"
+
+
+def _load_images(reader: dict[str, object], cfg: Config, where: str) -> None:
+    mode = _typed(reader, "images", cfg.images, where)
+    if mode not in IMAGE_MODES:
+        choices = ", ".join(f'"{m}"' for m in IMAGE_MODES)
+        raise ConfigError(f"{where}: 'images' must be one of {choices}, not {mode!r}")
+    cfg.images = str(mode)
+    for name in IMAGE_COUNTS:
+        value = int(_typed(reader, name, getattr(cfg, name), where))  # type: ignore[call-overload]
+        if value < 0:
+            raise ConfigError(f"{where}: '{name}' must be 0 or more, not {value}")
+        setattr(cfg, name, value)
+
+
+# --- end images
 
 # --- [sync] (issue #18): a sync server's account. Its names are checked here with every section's; its values are
 # read and checked by newsreader.sync.account (load_account, parse_account), which holds the sync code.
@@ -245,6 +283,7 @@ def load_config(path: Path | None = None) -> Config:
         if value < 0:
             raise ConfigError(f"{where}: '{name}' must be 0 or more, not {value}")
         setattr(cfg, name, value)
+    _load_images(reader, cfg, where)
     for i, rule in enumerate(raw.get("scrape", [])):
         if not isinstance(rule, dict) or not rule.get("match") or not rule.get("item"):
             raise ConfigError(f"{path} [[scrape]] #{i + 1}: 'match' and 'item' are required")

@@ -257,13 +257,14 @@ def test_sixel_is_chosen_when_the_terminal_reports_it(terminal: Any) -> None:
 
 def test_kitty_graphics_is_chosen_when_the_terminal_reports_it(terminal: Any) -> None:
     widgets = terminal("\x1b[?62;22c" + "\x1b_Gi=1;OK\x1b\\")  # no Sixel; the graphics query answered OK
-    assert picture_class("auto") is widgets.AutoImage
-    assert widgets.AutoImage._Renderable is widgets.TGPRenderable
+    chosen: Any = picture_class("auto")
+    assert chosen is widgets.AutoImage and chosen._Renderable is widgets.TGPRenderable
 
 
 def test_half_cells_when_the_terminal_has_neither(terminal: Any) -> None:
     widgets = terminal("\x1b[?62;22c")
-    assert widgets.AutoImage._Renderable is widgets.HalfcellRenderable
+    chosen: Any = picture_class("auto")
+    assert chosen is widgets.AutoImage and chosen._Renderable is widgets.HalfcellRenderable
     assert picture_class("off") is None
 
 

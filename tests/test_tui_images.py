@@ -272,3 +272,45 @@ def test_text_placeholder_is_plain(store: Store) -> None:
     block = PictureBlock.__new__(PictureBlock)
     block.picture = SimpleNamespace(alt="[bold]x[/]")  # type: ignore[assignment]
     assert block.placeholder("why") == Text("[image: [bold]x[/] — why]")
+
+
+# -- refresh keeps the lead photos of the stories it fetched whole, within its own small budget -----------------
+
+
+def test_refresh_keeps_lead_photos_within_its_budget(store: Store, images_server: str) -> None:  # noqa: F811
+    import asyncio
+
+    from newsreader.fetch import Fetcher
+    from newsreader.refresh import Refresher
+    from tests.test_images import _Images, jpeg
+
+    items = "".join(
+        f"<item><title>Story {i}</title><link>{images_server}/p{i}.html</link><guid>s{i}</guid></item>"
+        for i in range(3)
+    )
+    _Images.routes["/feed.xml"] = (
+        "application/rss+xml",
+        f'<rss version="2.0"><channel><title>F</title>{items}</channel></rss>'.encode(),
+    )
+    for i in range(3):
+        _Images.routes[f"/lead{i}.jpg"] = ("image/jpeg", jpeg(320, 200))
+        page = (
+            f'<html><head><title>Story {i}</title><meta property="og:image" content="{images_server}/lead{i}.jpg">'
+            f"</head><body><article><h1>Story {i}</h1>"
+            + "<p>A paragraph of the story, long enough to keep.</p>" * 8
+            + "</article></body></html>"
+        )
+        _Images.routes[f"/p{i}.html"] = ("text/html; charset=utf-8", page.encode())
+    source, _ = store.subscribe(images_server + "/feed.xml", [], RefreshResult(), title="F")
+    config = Config(network=NetworkConfig(deadline=5), images_per_refresh=2)
+
+    async def go() -> None:
+        async with Fetcher(config.network) as fetcher:
+            refresher = Refresher(store, fetcher, config)
+            await refresher.refresh_source(source, full_text=True)
+
+    asyncio.run(go())
+    cache = ImageCache(image_cache_dir())
+    kept = [i for i in range(3) if cache.path(f"{images_server}/lead{i}.jpg").is_file()]
+    assert len(kept) == 2, kept  # three stories fetched whole, two photos: the budget's count
+    assert sum(_Images.hits.get(f"/p{i}.html", 0) for i in range(3)) == 3

@@ -28,14 +28,13 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from newsreader.model import Related
-from newsreader.render import Picture, body_parts, images_as_links
 from newsreader.tui import commands
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
     from newsreader.config import Config
-    from newsreader.render import Presented
+    from newsreader.render import Picture, Presented
 
 log = logging.getLogger(__name__)
 
@@ -377,6 +376,8 @@ class ArticleView(VerticalScroll, can_focus=True):
                 self._toggle(selector, False)
             return
         header.update(self._styled_header(p))
+        from newsreader.render import Picture, body_parts, images_as_links  # with the first story, not at start
+
         config, offline = self._config()
         kind = picture_class(config.images)
         self.generation += 1

@@ -116,6 +116,11 @@ class PictureBlock(Vertical):
         self.image: PILImage | None = None
 
     def compose(self) -> ComposeResult:
+        # The picture's widget is there from the start, hidden: its arrival changes styles only, one layout.
+        widget: Widget = cast(Any, self.kind)(None)
+        widget.add_class("picture")
+        widget.display = False
+        yield widget
         yield Static(self.placeholder("loading…"), classes="picture-note", markup=False)
         if self.picture.alt:
             yield Static(Text(self.picture.alt), classes="picture-caption", markup=False)
@@ -128,12 +133,11 @@ class PictureBlock(Vertical):
 
     def arrived(self, image: PILImage, columns: int, rows: int) -> None:
         self.image = image
-        note = self.query_one(".picture-note", Static)
-        widget: Widget = cast(Any, self.kind)(image)
-        widget.add_class("picture")
-        self.mount(widget, before=note)
-        note.remove()
         self.fit(columns, rows)
+        widget = self.query_one(".picture")
+        cast(Any, widget).image = image
+        widget.display = True
+        self.query_one(".picture-note").display = False
 
     def fit(self, columns: int, rows: int) -> None:
         if self.image is None:

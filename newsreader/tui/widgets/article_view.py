@@ -90,12 +90,11 @@ def decode(png: bytes, max_width: int) -> PILImage:
 
 @dataclass
 class PictureLoaded(Message):
-    """A picture of the story shown (generation), decoded, or why it cannot be shown."""
+    """Pictures of the story shown (generation): each url with its decoded picture, or why it cannot be shown.
+    The kept ones come together (one layout of the pane for all), fetched ones each as it arrives."""
 
     generation: int
-    url: str
-    image: PILImage | None
-    reason: str = ""
+    pictures: list[tuple[str, PILImage | None, str]]
 
 
 class PictureBlock(Vertical):
@@ -241,12 +240,14 @@ class ArticleView(VerticalScroll, can_focus=True):
         if message.generation != self.generation:
             return
         columns, rows = self._picture_box()
-        for block in self.query(PictureBlock):
-            if block.picture.url == message.url and block.image is None:
-                if message.image is None:
-                    block.failed(message.reason)
-                else:
-                    block.arrived(message.image, columns, rows)
+        blocks = [block for block in self.query(PictureBlock) if block.image is None]
+        for url, image, reason in message.pictures:
+            for block in blocks:
+                if block.picture.url == url:
+                    if image is None:
+                        block.failed(reason)
+                    else:
+                        block.arrived(image, columns, rows)
 
     @work(thread=True, exclusive=True, group="pictures", exit_on_error=False)
     def load_pictures(self, generation: int, urls: list[str], config: Config, offline: bool) -> None:
@@ -264,7 +265,7 @@ class ArticleView(VerticalScroll, can_focus=True):
         cache = ImageCache(image_cache_dir(), config.image_cache_bytes, keep)
         max_width = MEASURE * get_cell_size().width
 
-        def done(url: str, png: bytes | None, reason: str) -> None:
+        def decoded(url: str, png: bytes | None, reason: str) -> tuple[str, PILImage | None, str]:
             image = None
             if png is not None:
                 try:
@@ -272,35 +273,37 @@ class ArticleView(VerticalScroll, can_focus=True):
                 except (OSError, ValueError) as exc:  # a kept file damaged on disk
                     reason = f"the kept copy is damaged ({exc})"
                     log.warning("picture %s: %s", url, reason)
-            if not worker.is_cancelled:
-                self.post_message(PictureLoaded(generation, url, image, reason))
+            return url, image, reason
+
+        def post(pictures: list[tuple[str, PILImage | None, str]]) -> None:
+            if pictures and not worker.is_cancelled:
+                self.post_message(PictureLoaded(generation, pictures))
+
+        kept = {url: cache.get(url) for url in urls}
+        post([decoded(url, png, "") for url, png in kept.items() if png is not None])
+        wanted = [url for url, png in kept.items() if png is None]
+        if offline or not wanted:
+            post([(url, None, "not kept for offline reading") for url in wanted])
+            return
 
         async def one(fetcher: Any, url: str, gate: asyncio.Semaphore) -> None:
             async with gate:
                 if worker.is_cancelled:
                     return
                 try:
-                    if fetcher is None:
-                        png = await asyncio.to_thread(cache.get, url)
-                        if png is None:
-                            raise ImageError("not kept for offline reading")
-                    else:
-                        png = await fetch_image(fetcher, cache, url)
+                    png = await fetch_image(fetcher, cache, url)
                 except (ImageError, OSError) as exc:
                     log.info("picture %s not shown: %s", url, exc)
-                    await asyncio.to_thread(done, url, None, str(exc) or type(exc).__name__)
+                    post([(url, None, str(exc) or type(exc).__name__)])
                     return
-                await asyncio.to_thread(done, url, png, "")
+                post([await asyncio.to_thread(decoded, url, png, "")])
 
         async def go() -> None:
-            gate = asyncio.Semaphore(PICTURES_AT_ONCE)
-            if offline:
-                await asyncio.gather(*(one(None, url, gate) for url in urls))
-                return
             from newsreader.fetch import Fetcher
 
+            gate = asyncio.Semaphore(PICTURES_AT_ONCE)
             async with Fetcher(config.network) as fetcher:
-                await asyncio.gather(*(one(fetcher, url, gate) for url in urls))
+                await asyncio.gather(*(one(fetcher, url, gate) for url in wanted))
 
         asyncio.run(go())
 

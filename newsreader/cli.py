@@ -528,7 +528,7 @@ def run_tui(args: argparse.Namespace) -> int:
     first_page = _first_headlines(store)  # read while the UI's modules load: they take ~0.3 s
     # Asked while Textual is imported (the terminal's answers take up to ~0.1 s), and done before the app starts.
     asking = threading.Thread(target=_ask_terminal_for_graphics, name="newsreader-graphics", daemon=True)
-    if config.images == "auto":
+    if config.images != "off":  # halfcell too: the import asks, and must not once Textual reads the terminal
         asking.start()
     # No garbage collection until the first frame is up (the app turns it back on): start-up makes ~10^5 objects
     # that all live on, and collecting them again and again cost ~30 ms of the first paint.

@@ -156,6 +156,28 @@ async def test_pictures_fit_the_pane_again_when_it_is_resized(store: Store, imag
         assert picture.styles.height is not None and picture.styles.height.value <= 24
 
 
+async def test_an_unexpected_failure_of_the_worker_is_said_in_the_placeholders(
+    store: Store,
+    images_server: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsreader.tui.widgets import article_view
+
+    def broken(_png: bytes, _width: int) -> Any:
+        raise RuntimeError("decoder exploded")
+
+    monkeypatch.setattr(article_view, "decode", broken)
+    story_with_pictures(store, images_server, ["/photo.png"])
+    app = app_for(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await open_first(app, pilot)
+        assert notes(view) == [
+            "[image: The lead caption — could not be loaded (RuntimeError: decoder exploded)]",
+            "[image: Picture /photo.png — could not be loaded (RuntimeError: decoder exploded)]",
+        ]
+        assert "The last paragraph stands." in body_text(view)
+
+
 def test_fit_keeps_the_shape_and_the_height_cap() -> None:
     assert fit(640, 360, 88, 24, (10, 20)) == (64, 18)  # never larger than the picture itself
     assert fit(3200, 1800, 44, 24, (10, 20)) == (44, 12)  # the pane's width

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from newsreader.model import Related
 from newsreader.tui import commands
@@ -125,7 +125,9 @@ class PictureBlock(Vertical):
             yield Static(Text(self.picture.alt), classes="picture-caption", markup=False)
 
     def placeholder(self, why: str) -> Text:
-        return Text(f"[image: {self.picture.alt or 'picture'} — {why}]")
+        from newsreader import safe  # reasons can quote a server (an error message, an address)
+
+        return Text(safe.line(f"[image: {self.picture.alt or 'picture'} — {why}]"))
 
     def failed(self, reason: str) -> None:
         self.query_one(".picture-note", Static).update(self.placeholder(reason))
@@ -248,6 +250,17 @@ class ArticleView(VerticalScroll, can_focus=True):
                         block.failed(reason)
                     else:
                         block.arrived(image, columns, rows)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The picture worker failed unexpectedly (its named failures are placeholders already): logged with its
+        traceback, and said in the placeholders still waiting; the story stays."""
+        worker = event.worker
+        if worker.group != "pictures" or event.state is not WorkerState.ERROR or worker.error is None:
+            return
+        log.error("pictures failed (worker %s)", worker.name, exc_info=worker.error)
+        for block in self.query(PictureBlock):
+            if block.image is None:
+                block.failed(f"could not be loaded ({type(worker.error).__name__}: {worker.error})")
 
     @work(thread=True, exclusive=True, group="pictures", exit_on_error=False)
     def load_pictures(self, generation: int, urls: list[str], config: Config, offline: bool) -> None:

@@ -336,3 +336,15 @@ def test_refresh_keeps_lead_photos_within_its_budget(store: Store, images_server
     kept = [i for i in range(3) if cache.path(f"{images_server}/lead{i}.jpg").is_file()]
     assert len(kept) == 2, kept  # three stories fetched whole, two photos: the budget's count
     assert sum(_Images.hits.get(f"/p{i}.html", 0) for i in range(3)) == 3
+
+
+def test_the_pictures_bench_runs() -> None:
+    import json
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    cmd = [sys.executable, "-m", "bench.images", "--runs", "1", "--presses", "2", "--latency-ms", "0"]
+    out = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=240, check=True)
+    got = json.loads(out.stdout)
+    assert got["open_uncached_ms"] > 0 and got["open_cached_ms"] > 0 and got["open_text_only_ms"] > 0
+    assert set(got["scroll_key_to_repaint_ms"]) == {"pictures", "off"}

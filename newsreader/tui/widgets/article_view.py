@@ -426,6 +426,8 @@ class ArticleView(VerticalScroll, can_focus=True):
             for part in parts:
                 if isinstance(part, Picture):
                     assert kind is not None
+                    if lead and part.url == p.image_url:
+                        continue  # the lead photo, already under the header
                     widgets.append(PictureBlock(part, kind, classes="article-part article-picture"))
                     urls.append(part.url)
                 elif part.strip():

@@ -46,7 +46,8 @@ DEFAULT_CONFIG = """\
 #                          # "halfcell": always half cells; "off": no pictures, only their captions and addresses
 # images_per_refresh = 30  # lead photos fetched at refresh, of stories whose whole text was fetched (0 or more)
 # image_bytes_per_refresh = 20971520  # 20 MiB of pictures in all, per refresh (0 or more)
-# image_cache_bytes = 209715200  # 200 MiB of pictures kept on disk; the least recently read go first
+# image_cache_bytes = 209715200  # 200 MiB of pictures kept on disk; the least recently read go first,
+#                                # starred stories' pictures stay
 
 # Per-site rules for scraping listing pages; they override the generic heuristic.
 # [[scrape]]

@@ -71,7 +71,14 @@ def _open_store(args: argparse.Namespace) -> Any:
     try:
         store = Store(path)
         if args.demo:
-            load_demo(store)
+            from newsreader.config import image_cache_dir
+            from newsreader.images import ImageCache, ImageError
+
+            try:
+                load_demo(store, ImageCache(image_cache_dir()))
+            except (OSError, ImageError) as exc:  # the stories still load; their photos say why they are missing
+                print(f"newsreader: the demo's photos could not be kept: {exc}", file=sys.stderr)
+                load_demo(store)
     except StoreError as exc:
         raise CliError(str(exc)) from None
     if store.notice:
@@ -603,11 +610,26 @@ def _first_headlines(store: Store) -> Future[tuple[int, list[Story]]]:
     return future
 
 
+def _ask_terminal_for_graphics() -> None:
+    """textual-image asks the terminal (Sixel? Kitty graphics? cell size?) when first imported, and it must ask
+    before Textual reads the terminal's input: so here, just before the app starts (~0.1 s unanswered)."""
+    from textual_image._terminal import TerminalError
+
+    try:
+        import textual_image.widget  # noqa: F401
+    except (OSError, TerminalError) as exc:  # no terminal to ask: pictures fall back to half cells
+        logging.getLogger("newsreader.cli").warning("could not ask the terminal about graphics: %s", exc)
+
+
 def run_tui(args: argparse.Namespace) -> int:
     config = _config(args)
     store = _open_store(args)
     offline = args.offline or args.demo
     first_page = _first_headlines(store)  # read while the UI's modules load: they take ~0.3 s
+    # Asked while Textual is imported (the terminal's answers take up to ~0.1 s), and done before the app starts.
+    asking = threading.Thread(target=_ask_terminal_for_graphics, name="newsreader-graphics", daemon=True)
+    if config.images != "off":  # halfcell too: the import asks, and must not once Textual reads the terminal
+        asking.start()
     # No garbage collection until the first frame is up (the app turns it back on): start-up makes ~10^5 objects
     # that all live on, and collecting them again and again cost ~30 ms of the first paint.
     gc.disable()
@@ -627,6 +649,8 @@ def run_tui(args: argparse.Namespace) -> int:
         raise CliError(
             f"bad config file: {where} [keys]: unknown binding id {unknown[0]!r} ({hint}the README's Keys lists them)"
         )
+    if asking.is_alive():
+        asking.join(timeout=2)
     try:
         app = NewsReaderApp(
             store,

@@ -60,6 +60,13 @@ DEFAULT_CONFIG = """\
 # [keys]
 # "main.refresh" = "ctrl+r"
 # "headlines.down" = ["j", "down", "ctrl+n"]
+# Pictures (issue #17): the lead photo and the body's images in the article pane, kept for offline reading.
+# images = "auto"          # "auto": Kitty or Sixel graphics if the terminal answers so, else coloured half cells;
+#                          # "halfcell": always half cells; "off": no pictures, only their captions and addresses
+# images_per_refresh = 30  # lead photos fetched at refresh, of stories whose whole text was fetched (0 or more)
+# image_bytes_per_refresh = 20971520  # 20 MiB of pictures in all, per refresh (0 or more)
+# image_cache_bytes = 209715200  # 200 MiB of pictures kept on disk; the least recently read go first,
+#                                # starred stories' pictures stay
 
 # Per-site rules for scraping listing pages; they override the generic heuristic.
 # [[scrape]]
@@ -178,6 +185,12 @@ class Config:
     text_browser: list[str] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> comma-separated Textual key names
     # --- end issue #16 part C
+    # --- images (issue #17)
+    images: str = "auto"
+    images_per_refresh: int = 30
+    image_bytes_per_refresh: int = 20 * 1024 * 1024
+    image_cache_bytes: int = 200 * 1024 * 1024
+    # --- end images
 
 
 class ConfigError(Exception):
@@ -218,6 +231,32 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
 _SECTIONS["reader"] += ("refresh_interval", "refresh_on_start", "pager", "text_browser")  # issue #16 part C
 FREE_TABLES = ("keys", "refresh_intervals")  # tables whose names are the user's (checked by their readers)
 
+
+# --- images (issue #17): how pictures are drawn, and what refresh and the cache may spend on them.
+IMAGE_MODES = ("auto", "off", "halfcell")
+IMAGE_COUNTS = ("images_per_refresh", "image_bytes_per_refresh", "image_cache_bytes")
+_SECTIONS["reader"] = (*_SECTIONS["reader"], "images", *IMAGE_COUNTS)
+
+
+def image_cache_dir() -> Path:
+    """Where prepared pictures are kept for offline reading (newsreader.images.ImageCache)."""
+    return cache_dir() / "images"
+
+
+def _load_images(reader: dict[str, object], cfg: Config, where: str) -> None:
+    mode = _typed(reader, "images", cfg.images, where)
+    if mode not in IMAGE_MODES:
+        choices = ", ".join(f'"{m}"' for m in IMAGE_MODES)
+        raise ConfigError(f"{where}: 'images' must be one of {choices}, not {mode!r}")
+    cfg.images = str(mode)
+    for name in IMAGE_COUNTS:
+        value = int(_typed(reader, name, getattr(cfg, name), where))  # type: ignore[call-overload]
+        if value < 0:
+            raise ConfigError(f"{where}: '{name}' must be 0 or more, not {value}")
+        setattr(cfg, name, value)
+
+
+# --- end images
 
 # --- [sync] (issue #18): a sync server's account. Its names are checked here with every section's; its values are
 # read and checked by newsreader.sync.account (load_account, parse_account), which holds the sync code.
@@ -277,6 +316,7 @@ def load_config(path: Path | None = None) -> Config:
         if value < 0:
             raise ConfigError(f"{where}: '{name}' must be 0 or more, not {value}")
         setattr(cfg, name, value)
+    _load_images(reader, cfg, where)
     for i, rule in enumerate(raw.get("scrape", [])):
         if not isinstance(rule, dict) or not rule.get("match") or not rule.get("item"):
             raise ConfigError(f"{path} [[scrape]] #{i + 1}: 'match' and 'item' are required")

@@ -116,9 +116,10 @@ class ImageCache:
     reader never sees half a file and two processes can share the folder. Reading a picture marks it used.
     """
 
-    def __init__(self, folder: Path, max_bytes: int = CACHE_BYTES) -> None:
+    def __init__(self, folder: Path, max_bytes: int = CACHE_BYTES, keep: frozenset[str] = frozenset()) -> None:
         self.folder = folder
         self.max_bytes = max_bytes
+        self.keep = frozenset(self.path(url).name for url in keep)  # starred stories' pictures: never pruned
 
     def path(self, url: str) -> Path:
         return self.folder / (hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest() + ".png")
@@ -161,6 +162,8 @@ class ImageCache:
         for st, f in sorted(files, key=lambda pair: pair[0].st_mtime):
             if total <= self.max_bytes:
                 break
+            if f.name in self.keep:
+                continue
             try:
                 f.unlink()
             except FileNotFoundError:

@@ -23,8 +23,53 @@ _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
 
 
 def images_as_links(markdown: str) -> str:
-    """The body's pictures (`![alt](src)`) as links the reader can open: a terminal shows no picture (yet)."""
+    """The body's pictures (`![alt](src)`) as links the reader can open (where no picture is drawn)."""
     return _MD_IMAGE.sub(lambda m: f"[Image: {m.group(1) or 'picture'}]({m.group(2)})", markdown)
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A picture of the story: its address and its alt text or caption (both already made safe)."""
+
+    url: str
+    alt: str = ""
+
+
+def pictures_in(markdown: str) -> list[Picture]:
+    """The body's pictures (`![alt](src)`), in order, once each, http(s) only."""
+    seen: dict[str, Picture] = {}
+    for m in _MD_IMAGE.finditer(markdown):
+        url = safe.url(m.group(2))
+        if url.lower().startswith(("http://", "https://")):
+            seen.setdefault(url, Picture(url, safe.line(m.group(1))))
+    return list(seen.values())
+
+
+def article_pictures(article: Article) -> list[str]:
+    """Every picture address of a kept page: the lead photo, then the body's."""
+    lead = [safe.url(article.image.url)] if article.image and article.image.url else []
+    return list(dict.fromkeys(lead + [p.url for p in pictures_in(article.text)]))
+
+
+def body_parts(markdown: str) -> list[str | Picture]:
+    """The body cut where a picture stands alone in its paragraph: Markdown text and Pictures, in order.
+
+    A picture inside a sentence stays in the text, as a link (`[Image: alt](src)`)."""
+    parts: list[str | Picture] = []
+    text: list[str] = []
+    for para in re.split(r"\n\s*\n", markdown):
+        m = _MD_IMAGE.fullmatch(para.strip())
+        url = safe.url(m.group(2)) if m else ""
+        if m and url.lower().startswith(("http://", "https://")):
+            if text:
+                parts.append("\n\n".join(text))
+                text = []
+            parts.append(Picture(url, safe.line(m.group(1))))
+        else:
+            text.append(images_as_links(para))
+    if text:
+        parts.append("\n\n".join(text))
+    return parts
 
 
 @dataclass(slots=True)
@@ -41,7 +86,8 @@ class Presented:
     url: str = ""
     caption: str = ""
     image_url: str = ""
-    body: str = ""  # Markdown
+    body: str = ""  # Markdown; its pictures as `![alt](src)`
+    images: list[Picture] = field(default_factory=list)  # the body's pictures (the lead photo is image_url)
     links: list[str] = field(default_factory=list)
     related: list[Related] = field(default_factory=list)
     note: str = ""  # e.g. why the full story could not be fetched
@@ -100,11 +146,18 @@ def present(story: Story) -> Presented:
         url=safe.url(story.url),
         caption=safe.line(article.image.caption) if article and article.image else "",
         image_url=safe.url(article.image.url) if article and article.image else "",
-        body=safe.block(images_as_links(body)),
+        body=safe.block(body),
+        images=[p for p in pictures_in(body) if p.url != safe.url(article.image.url)]
+        if article and article.image
+        else pictures_in(body),
         links=[safe.url(u) for u in links_in(body)],
         related=[Related(safe.line(r.title), safe.url(r.url)) for r in (article.related if article else [])],
         note=safe.line(note),
     )
+
+
+def _alt(text: str) -> str:
+    return text.replace("[", "(").replace("]", ")")
 
 
 def _markdown(p: Presented) -> str:
@@ -115,15 +168,20 @@ def _markdown(p: Presented) -> str:
         out += [f"<{p.url}>", ""]
     if p.tag_line:
         out += [p.tag_line, ""]
+    if p.image_url:
+        out += [f"![{_alt(p.caption or 'Photo')}]({p.image_url})", ""]
     if p.caption:
         out += [f"*{p.caption}*", ""]
-    if p.image_url:
-        out += [f"<{p.image_url}>", ""]
     if p.note:
         out += [f"> {p.note}", ""]
     out += [p.body.strip(), ""]
     if p.links:
         out += ["## Links", ""] + [f"{i}. <{u}>" for i, u in enumerate(p.links, 1)] + [""]
+    pictures = ([Picture(p.image_url, p.caption)] if p.image_url else []) + p.images
+    if pictures:
+        out += ["## Images", ""]
+        out += [f"{i}. <{pic.url}>" + (f" — {pic.alt}" if pic.alt else "") for i, pic in enumerate(pictures, 1)]
+        out += [""]
     if p.related:
         out += ["## Related", ""] + [f"- {r.title} <{r.url}>" for r in p.related] + [""]
     return "\n".join(out)

@@ -62,6 +62,20 @@ class ArticleBudget:
     def spend(self, n: int) -> None:
         self.used_bytes += n
 
+    # --- pictures (issue #17): lead photos of the stories whose page was fetched, in their own small budget
+    pictures: int = 0
+    picture_bytes: int = 0
+    used_pictures: int = 0
+    used_picture_bytes: int = 0
+
+    def take_picture(self) -> bool:
+        if self.used_pictures >= self.pictures or self.used_picture_bytes >= self.picture_bytes:
+            return False
+        self.used_pictures += 1
+        return True
+
+    # --- end pictures
+
 
 @dataclass(slots=True)
 class Outcome:
@@ -125,7 +139,12 @@ class Refresher:
 
     def budget(self) -> ArticleBudget:
         """A fresh allowance of whole stories for one refresh (of one source, or of all of them together)."""
-        return ArticleBudget(self.config.articles_per_refresh, self.config.article_bytes_per_refresh)
+        return ArticleBudget(
+            self.config.articles_per_refresh,
+            self.config.article_bytes_per_refresh,
+            pictures=self.config.images_per_refresh if self.config.images != "off" else 0,
+            picture_bytes=self.config.image_bytes_per_refresh,
+        )
 
     async def _cpu(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
@@ -315,6 +334,21 @@ class Refresher:
             await self._write(self.store.save_article, story.id, None, str(exc))
             return None, str(exc)
         await self._write(self.store.save_article, story.id, article)
+        if budget is not None and article.image and article.image.url and budget.take_picture():
+            await self._keep_picture(article.image.url, budget)
         return article, ""
+
+    async def _keep_picture(self, url: str, budget: ArticleBudget) -> None:
+        """A story's lead photo into the picture cache for offline reading (issue #17); a failure is logged and
+        the photo is tried again when the story is opened."""
+        from newsreader.config import image_cache_dir
+        from newsreader.images import ImageCache, ImageError, fetch_image
+
+        try:
+            png = await fetch_image(self.fetcher, ImageCache(image_cache_dir(), self.config.image_cache_bytes), url)
+        except (ImageError, OSError) as exc:
+            log.info("lead photo %s not kept: %s", url, exc)
+            return
+        budget.used_picture_bytes += len(png)
 
     # -- subscribe ------------------------------------------------------------------------------------

@@ -13,6 +13,13 @@ ARTICLE_MAX_TRIES = 5
 
 
 class Articles(Stories):
+    def starred_articles(self) -> list[Article]:
+        """The kept pages of starred stories (their pictures stay in the picture cache, issue #17)."""
+        rows = self._read(
+            "SELECT a.data FROM articles a JOIN stories s ON s.id = a.story_id WHERE s.starred = 1 AND a.data IS NOT NULL"
+        )
+        return [Article.from_json(json.loads(row["data"])) for row in rows]
+
     def save_article(self, story_id: int, article: Article | None, error: str = "") -> None:
         """Keep an extracted page for offline reading, or why it could not be had (retried later)."""
         data = json.dumps(article.to_json(), ensure_ascii=False) if article else None

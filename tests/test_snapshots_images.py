@@ -1,0 +1,48 @@
+"""The story pane with pictures (issue #17): the demo's lead photo drawn in half cells (deterministic), with its
+caption under it, at 120x36 and with the article pane maximised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from newsreader.config import Config, image_cache_dir
+from newsreader.images import ImageCache
+from newsreader.refresh import load_demo
+from newsreader.store import Store
+from newsreader.tui.app import NewsReaderApp
+
+SIZE = (120, 36)
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(6):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def app_with_photos(tmp_path: Path, clock: Any) -> NewsReaderApp:
+    store = Store(tmp_path / "data" / "photos.db")
+    load_demo(store, ImageCache(image_cache_dir()))
+    return NewsReaderApp(store, Config(images="halfcell"), offline=True, clock=clock)
+
+
+def test_story_with_its_lead_photo_in_half_cells(snap_compare: Any, tmp_path: Path, clock: Any) -> None:
+    async def open_seed(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(app_with_photos(tmp_path, clock), terminal_size=SIZE, run_before=open_seed)
+
+
+def test_photo_and_caption_in_the_maximised_pane(snap_compare: Any, tmp_path: Path, clock: Any) -> None:
+    async def open_wide(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        pilot.app.screen.maximize(pilot.app.screen.query_one("#article"))
+        await settle(pilot)
+
+    assert snap_compare(app_with_photos(tmp_path, clock), terminal_size=SIZE, run_before=open_wide)

@@ -1,0 +1,143 @@
+"""Bounded at scale (issue #15): `python -m bench.scale {memory,purge}`.
+
+- `memory [--items 100000] [--feeds 500]`: peak memory of `newsreader refresh --no-full-text` with one feed of
+  `--items` items (~14 MB at 100,000) among the bench corpus' feeds, and of the big feed alone (a refresh of one
+  source: parsed in one worker process, saved by the parent) and of the corpus alone. Reports the parent's peak RSS,
+  each worker's and the process tree's peak PSS (bench/measure.py).
+- `purge [--feeds 500] [--days 380]`: the store's size after a default cold refresh (whole stories on) of the
+  corpus, then after `newsreader purge --days N --unread` (the corpus is dated November 2025) and the stories left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+from bench.corpus import write_corpus
+from bench.run import FIXTURE_PAGES, READER, ROOT, reader_env
+from bench.server import FeedServer
+
+
+def big_feed(items: int, base: str) -> str:
+    """An archive-like RSS feed of `items` short items, a minute apart (100,000: ~14 MB)."""
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    parts = [
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Archive</title><link>{base}/</link>'
+    ]
+    parts += [
+        f"<item><title>Archive story {i}</title><link>{base}/story/a/{i}.html</link><guid>{base}/a/{i}</guid>"
+        f"<pubDate>{format_datetime(t0 + timedelta(minutes=i))}</pubDate></item>\n"
+        for i in range(items)
+    ]
+    parts.append("</channel></rss>\n")
+    return "".join(parts)
+
+
+def measured(cmd: list[str], env: dict[str, str]) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.measure", *cmd], env=env, cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+    got: dict[str, object] = json.loads(out.stdout)
+    if got["returncode"] != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {got['returncode']}: {got['stderr']}")
+    return got
+
+
+def reader(tree: Path | None) -> list[str]:
+    """The reader's command: this tree's, or (for a before/after) another checkout's package."""
+    if tree is None:
+        return READER
+    run = f"import sys, runpy; sys.path.insert(0, {str(tree)!r}); runpy.run_module('newsreader', run_name='__main__')"
+    return [sys.executable, "-c", run]
+
+
+def memory(items: int, feeds: int, tree: Path | None = None) -> None:
+    work = ROOT / "bench" / "out"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nr-scale-", dir=work) as tmp:
+        corpus = Path(tmp) / "corpus"
+        with FeedServer(corpus, latency_ms=50, max_seconds=3600) as server:
+            urls = write_corpus(corpus, feeds, 50, server.base)
+            (corpus / "archive.xml").write_text(big_feed(items, server.base), encoding="utf-8")
+            big = f"{server.base}/archive.xml"
+            size = (corpus / "archive.xml").stat().st_size / 1e6
+            cases = {
+                f"the {items:,}-item feed ({size:.1f} MB) alone": [big],
+                f"{feeds} feeds and the {items:,}-item feed": [*urls, big],
+                f"{feeds} feeds alone": urls,
+            }
+            for name, subscribed in cases.items():
+                home = Path(tmp) / f"home-{len(subscribed)}"
+                env = reader_env(home)
+                listing = home / "urls.txt"
+                listing.write_text("\n".join(subscribed) + "\n", encoding="utf-8")
+                subprocess.run([*READER, "import", str(listing)], env=env, check=True, capture_output=True, timeout=300)
+                got = measured([*reader(tree), "refresh", "--no-full-text", "--json"], env)
+                peaks = [round(float(p)) for p in got["process_peaks_mb"]]  # type: ignore[union-attr]
+                print(
+                    f"{name}: {got['wall_s']:.1f} s; peak RSS per process (MB, largest first) {peaks}; "
+                    f"tree peak PSS {got['tree_peak_mb']:.0f} MB; statuses {server.counts()}",
+                    flush=True,
+                )
+
+
+def db_size(home: Path) -> tuple[float, int, int]:
+    """(MB of the store with its WAL, stories, whole-text pages)."""
+    db = home / "data" / "newsreader" / "newsreader.db"
+    total = sum(f.stat().st_size for f in db.parent.glob("newsreader.db*"))
+    with sqlite3.connect(db) as con:
+        stories = con.execute("SELECT count(*) FROM stories").fetchone()[0]
+        pages = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    return total / 1e6, stories, pages
+
+
+def purge(feeds: int, days: int) -> None:
+    work = ROOT / "bench" / "out"
+    work.mkdir(parents=True, exist_ok=True)
+    page = sorted(FIXTURE_PAGES.glob("*.html"))[0].read_bytes()
+    with tempfile.TemporaryDirectory(prefix="nr-purge-", dir=work) as tmp:
+        corpus = Path(tmp) / "corpus"
+        with FeedServer(corpus, latency_ms=0, max_seconds=3600, story_page=page) as server:
+            write_corpus(corpus, feeds, 50, server.base)
+            home = Path(tmp) / "home"
+            env = reader_env(home)
+            subprocess.run([*READER, "import", str(corpus / "urls.txt")], env=env, check=True, capture_output=True)
+            subprocess.run([*READER, "refresh"], env=env, check=True, capture_output=True, timeout=900)
+            before = db_size(home)
+            out = subprocess.run(
+                [*READER, "purge", "--days", str(days), "--unread"], env=env, check=True, capture_output=True, text=True
+            )
+            after = db_size(home)
+    print(f"before: {before[0]:.1f} MB, {before[1]:,} stories, {before[2]:,} pages")
+    print(f"{out.stdout.strip()}")
+    print(f"after: {after[0]:.1f} MB, {after[1]:,} stories, {after[2]:,} pages")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("memory")
+    m.add_argument("--items", type=int, default=100_000)
+    m.add_argument("--feeds", type=int, default=500)
+    m.add_argument(
+        "--tree", type=Path, help="run another checkout's reader (e.g. a worktree of main), for before/after"
+    )
+    p = sub.add_parser("purge")
+    p.add_argument("--feeds", type=int, default=500)
+    p.add_argument("--days", type=int, default=380)
+    args = ap.parse_args()
+    if args.cmd == "memory":
+        memory(args.items, args.feeds, args.tree.resolve() if args.tree else None)
+    else:
+        purge(args.feeds, args.days)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,7 @@
 """Bounded at scale (issue #15): `python -m bench.scale {memory,purge}`.
 
 - `memory [--items 100000] [--feeds 500]`: peak memory of `newsreader refresh --no-full-text` with one feed of
-  `--items` items (~14 MB at 100,000) among the bench corpus' feeds, and of the big feed alone (a refresh of one
+  `--items` items (~13 MB at 100,000; the response cap raised to 32 MiB) among the bench corpus' feeds, and of the big feed alone (a refresh of one
   source: parsed in one worker process, saved by the parent) and of the corpus alone. Reports the parent's peak RSS,
   each worker's and the process tree's peak PSS (bench/measure.py).
 - `purge [--feeds 500] [--days 380]`: the store's size after a default cold refresh (whole stories on) of the
@@ -24,6 +24,8 @@ from bench.corpus import write_corpus
 from bench.run import FIXTURE_PAGES, READER, ROOT, reader_env
 from bench.server import FeedServer
 
+BIG_ENOUGH = "max_bytes = 33554432\n"  # [network]: the feed is over the default 10 MiB cap on a response
+
 
 def big_feed(items: int, base: str) -> str:
     """An archive-like RSS feed of `items` short items, a minute apart (100,000: ~14 MB)."""
@@ -32,7 +34,7 @@ def big_feed(items: int, base: str) -> str:
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Archive</title><link>{base}/</link>'
     ]
     parts += [
-        f"<item><title>Archive story {i}</title><link>{base}/story/a/{i}.html</link><guid>{base}/a/{i}</guid>"
+        f"<item><title>Archive story {i}</title><link>{base}/a/{i}</link>"
         f"<pubDate>{format_datetime(t0 + timedelta(minutes=i))}</pubDate></item>\n"
         for i in range(items)
     ]
@@ -75,15 +77,24 @@ def memory(items: int, feeds: int, tree: Path | None = None) -> None:
             }
             for name, subscribed in cases.items():
                 home = Path(tmp) / f"home-{len(subscribed)}"
-                env = reader_env(home)
+                env = reader_env(home, BIG_ENOUGH)
                 listing = home / "urls.txt"
                 listing.write_text("\n".join(subscribed) + "\n", encoding="utf-8")
                 subprocess.run([*READER, "import", str(listing)], env=env, check=True, capture_output=True, timeout=300)
                 got = measured([*reader(tree), "refresh", "--no-full-text", "--json"], env)
+                archive = "no archive"
+                if big in subscribed:
+                    with sqlite3.connect(home / "data" / "newsreader" / "newsreader.db") as con:
+                        n, error, warning = con.execute(
+                            "SELECT count(st.id), s.error, s.warning FROM sources s LEFT JOIN stories st"
+                            " ON st.source_id = s.id WHERE s.url = ? GROUP BY s.id",
+                            (big,),
+                        ).fetchone()
+                    archive = f"archive: {n:,} stories kept, error {error!r}, warning {warning!r}"
                 peaks = [round(float(p)) for p in got["process_peaks_mb"]]  # type: ignore[union-attr]
                 print(
                     f"{name}: {got['wall_s']:.1f} s; peak RSS per process (MB, largest first) {peaks}; "
-                    f"tree peak PSS {got['tree_peak_mb']:.0f} MB; statuses {server.counts()}",
+                    f"tree peak PSS {got['tree_peak_mb']:.0f} MB; statuses {server.counts()}; {archive}",
                     flush=True,
                 )
 

@@ -187,3 +187,54 @@ def test_time_limits_in_the_config(tmp_path: Path) -> None:
     path.write_text("[reader]\nparse_timeout = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="'parse_timeout' must be more than 0"):
         load_config(path)
+
+
+def test_the_byte_budget_stops_whole_stories_once_spent_and_the_rest_wait(store: Store, httpserver: HTTPServer) -> None:
+    base = httpserver.url_for("/")
+    items = "".join(
+        f"<item><title>s{i}</title><link>{base}page/{i}</link><guid>s{i}</guid>"
+        f"<pubDate>{format_datetime(T0 + timedelta(hours=i))}</pubDate></item>"
+        for i in range(4)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}</channel></rss>'
+    httpserver.expect_request("/news.xml").respond_with_data(body, content_type="application/rss+xml")
+    for i in range(4):
+        page = PAGE.format(t=f"s{i}", p=PARAGRAPH * 6)
+        httpserver.expect_request(f"/page/{i}").respond_with_data(page, content_type="text/html; charset=utf-8")
+    source = store.add_source(httpserver.url_for("/news.xml"))
+    # 100 bytes: the first page (the newest) is fetched, and spends more than that; the others wait.
+    cfg = config(article_bytes_per_refresh=100, extract_concurrency=1)
+    (outcome,) = asyncio.run(refresh(store, cfg, None)).values()
+    assert (outcome.articles, outcome.article_errors, outcome.articles_waiting) == (1, 0, 3)
+    fetched = [s.title for s in store.headlines(source.id) if (store.story(s.id or 0) or s).article is not None]
+    assert fetched == ["s3"]
+
+
+async def test_the_tui_reports_an_abandoned_parse_and_the_other_sources_and_keys_keep_working(
+    store: Store, clock: Any, httpserver: HTTPServer
+) -> None:
+    from newsreader.tui.app import NewsReaderApp
+    from newsreader.tui.widgets.headline_list import HeadlineList
+
+    httpserver.expect_request("/slow.xml").respond_with_data(slow_feed(), content_type="application/rss+xml")
+    httpserver.expect_request("/small.xml").respond_with_data(rss("small", 3), content_type="application/rss+xml")
+    store.add_source(httpserver.url_for("/slow.xml"), full_text=False)
+    store.add_source(httpserver.url_for("/small.xml"), full_text=False)
+    cfg = Config(network=NetworkConfig(timeout=3, deadline=10), parse_timeout=1.0)
+    app = NewsReaderApp(store, cfg, clock=clock, offline=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("R")
+        deadline = asyncio.get_running_loop().time() + 60
+        status = ""
+        while "Refreshed" not in status and asyncio.get_running_loop().time() < deadline:
+            await pilot.pause(0.1)
+            status = str(app.screen.query_one("#status").render())
+        assert app.is_running and "Refreshed 2 sources: 3 new" in status and "1 failed" in status
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.query_one(HeadlineList).total == 3
+        await pilot.press("j")
+        assert app.screen.query_one(HeadlineList).cursor == 1
+    errors = {s.url.rsplit("/", 1)[1]: s.error for s in store.sources()}
+    assert errors == {"slow.xml": "parsing took longer than 1 s; abandoned", "small.xml": ""}

@@ -92,7 +92,7 @@ def memory(items: int, feeds: int, tree: Path | None = None) -> None:
                             (big,),
                         ).fetchone()
                     archive = f"archive: {n:,} stories kept, error {error!r}, warning {warning!r}"
-                peaks = [round(float(p)) for p in got["process_peaks_mb"]]  # type: ignore[union-attr]
+                peaks = [round(float(p)) for p in got["process_peaks_mb"]]  # type: ignore[attr-defined]
                 print(
                     f"{name}: {got['wall_s']:.1f} s; peak RSS per process (MB, largest first) {peaks}; "
                     f"tree peak PSS {got['tree_peak_mb']:.0f} MB; statuses {server.counts()}; {archive}",

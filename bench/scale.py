@@ -4,6 +4,8 @@
   `--items` items (~13 MB at 100,000; the response cap raised to 32 MiB) among the bench corpus' feeds, and of the big feed alone (a refresh of one
   source: parsed in one worker process, saved by the parent) and of the corpus alone. Reports the parent's peak RSS,
   each worker's and the process tree's peak PSS (bench/measure.py).
+- `small --against DIR [--runs 6]`: a one-feed refresh by this tree and another checkout, alternating (what the
+  small path's worker process costs).
 - `purge [--feeds 500] [--days 380]`: the store's size after a default cold refresh (whole stories on) of the
   corpus, then after `newsreader purge --days N --unread` (the corpus is dated November 2025; each story's first
   sight is set back to its date first, as if the cache had been kept since) and the stories left.
@@ -100,6 +102,35 @@ def memory(items: int, feeds: int, tree: Path | None = None) -> None:
                 )
 
 
+def small(against: Path, runs: int) -> None:
+    """A one-feed `refresh --no-full-text` (the small path: one worker process started for it) by this tree and by
+    `against`, alternating, wall time from the command's start to its exit."""
+    import statistics
+    import time
+
+    got: dict[str, list[float]] = {"this": [], "other": []}
+    work = ROOT / "bench" / "out"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nr-small-", dir=work) as tmp:
+        corpus = Path(tmp) / "corpus"
+        with FeedServer(corpus, latency_ms=50, max_seconds=3600) as server:
+            write_corpus(corpus, 1, 50, server.base)
+            for run in range(runs):
+                for label, tree in (("this", ROOT), ("other", against)):
+                    env = reader_env(Path(tmp) / f"{label}-{run}")
+                    cmd = [*READER, "import", str(corpus / "urls.txt")]
+                    subprocess.run(cmd, env=env, cwd=tree, check=True, capture_output=True)
+                    start = time.perf_counter()
+                    cmd = [*READER, "refresh", "--no-full-text"]
+                    subprocess.run(cmd, env=env, cwd=tree, check=True, capture_output=True, timeout=300)
+                    got[label].append(time.perf_counter() - start)
+    for label, values in got.items():
+        print(
+            f"{label} ({ROOT if label == 'this' else against}): one-feed refresh median "
+            f"{statistics.median(values):.3f} s ({min(values):.3f}-{max(values):.3f}) over {runs} runs"
+        )
+
+
 def db_size(home: Path) -> tuple[float, int, int, float]:
     """(MB of the store's file, its WAL checkpointed into it first; stories; whole-text pages; MB of free pages)."""
     db = home / "data" / "newsreader" / "newsreader.db"
@@ -149,8 +180,13 @@ def main() -> None:
     p = sub.add_parser("purge")
     p.add_argument("--feeds", type=int, default=500)
     p.add_argument("--days", type=int, default=380)
+    s = sub.add_parser("small")
+    s.add_argument("--against", type=Path, required=True, help="another checkout, e.g. a worktree of main")
+    s.add_argument("--runs", type=int, default=6)
     args = ap.parse_args()
-    if args.cmd == "memory":
+    if args.cmd == "small":
+        small(args.against.resolve(), args.runs)
+    elif args.cmd == "memory":
         memory(args.items, args.feeds, args.tree.resolve() if args.tree else None)
     else:
         purge(args.feeds, args.days)

@@ -48,6 +48,8 @@ def main() -> None:
     page = sorted(FIXTURE_PAGES.glob("*.html"))[0].read_bytes()
     mine: list[float] = []
     theirs: list[float] = []
+    requests: dict[str, list[int]] = {"reader": [], "newsboat": []}
+    whole: list[tuple[int, int, int]] = []
     work = ROOT / "bench" / "out"
     work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nr-fulltext-", dir=work) as tmp:
@@ -63,6 +65,8 @@ def main() -> None:
                 wall, peak, _ = timed([*READER, "refresh"], env)
                 counts = server.counts()
                 mine.append(wall)
+                requests["reader"].append(sum(counts.values()))
+                whole.append(whole_stories(home))
                 print(
                     f"reader run {run}: {wall:.2f} s, peak RSS {peak:.0f} MB, requests {counts}, "
                     f"stories / whole / sources with >= 5: {whole_stories(home)}",
@@ -72,12 +76,20 @@ def main() -> None:
                     cmd, nenv = newsboat_setup(Path(tmp) / f"newsboat-{run}", urls, newsboat)
                     wall, peak, _ = timed(cmd, nenv)
                     theirs.append(wall)
-                    print(f"newsboat run {run}: {wall:.2f} s, requests {server.counts()}", flush=True)
+                    counts = server.counts()
+                    requests["newsboat"].append(sum(counts.values()))
+                    print(f"newsboat run {run}: {wall:.2f} s, requests {counts}", flush=True)
     line = f"reader {statistics.median(mine):.2f} s ({min(mine):.2f}-{max(mine):.2f})"
     if theirs:
         ratio = statistics.median(mine) / statistics.median(theirs)
         line += f"; newsboat {statistics.median(theirs):.2f} s ({min(theirs):.2f}-{max(theirs):.2f}); {ratio:.2f}x"
     print(line)
+    stories, pages, five = whole[-1]
+    print(
+        f"requests: reader {statistics.median(requests['reader']):.0f}"
+        + (f", newsboat {statistics.median(requests['newsboat']):.0f}" if theirs else "")
+        + f"; stories {stories:,}, with their whole text {pages:,}, sources with at least 5 whole {five} of {args.feeds}"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@
 - tree_peak_mb: the largest sum of PSS (proportional set size: shared pages split between the processes sharing
   them, so nothing is counted twice) over the command and all its descendants, sampled from /proc every 50 ms;
   a program that works in several processes, like the reader's parsing pool, is counted whole;
+- process_peaks_mb: each process's own peak RSS (VmHWM), largest first, sampled alike (the reader's parent, its
+  fork server and each worker process: ru_maxrss does not see the workers, which are not the command's children);
 - cpu_s: user + system CPU seconds of the command and all its descendants, sampled from /proc alike.
 """
 
@@ -67,6 +69,21 @@ def tree_pss(root: int) -> int:
     return total
 
 
+def tree_hwm(root: int, seen: dict[int, int]) -> None:
+    """Record in `seen` each process's peak RSS (VmHWM, KB) so far, over `root` and its descendants."""
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    seen[pid] = max(seen.get(pid, 0), int(line.split()[1]))
+                    break
+        except (OSError, IndexError, ValueError):
+            continue
+        todo += children(pid)
+
+
 def main() -> None:
     start = time.perf_counter()
     proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -74,11 +91,13 @@ def main() -> None:
     done = threading.Event()
 
     cpu: dict[int, float] = {}
+    hwm: dict[int, int] = {}
 
     def sample() -> None:
         while not done.wait(0.05):
             peak[0] = max(peak[0], tree_pss(proc.pid))
             tree_cpu(proc.pid, cpu)
+            tree_hwm(proc.pid, hwm)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -96,6 +115,7 @@ def main() -> None:
                 # process's last <50 ms are missed. Less shaken than wall time by other load on a shared machine.
                 "cpu_s": sum(cpu.values()),
                 "tree_peak_mb": peak[0] / 1048576,
+                "process_peaks_mb": sorted((kb / 1024 for kb in hwm.values()), reverse=True),
                 "stderr": err.decode(errors="replace")[-400:],
             }
         )

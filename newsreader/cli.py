@@ -102,19 +102,19 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 async def _with_refresher(args: argparse.Namespace, work: Any, pool_for: Callable[[Store], int] | None = None) -> Any:
-    """Run `work(refresher)` over one open store; `pool_for(store)` sources may get worker processes."""
+    """Run `work(refresher)` over one open store, parsing and extracting in worker processes under a time limit
+    (two that also save, when `pool_for(store)` gives many sources)."""
     from newsreader.fetch import Fetcher
     from newsreader.refresh import Refresher, worker_pool
 
     config = _config(args)
     store = _open_store(args)
-    executor = worker_pool(pool_for(store)) if pool_for else None
+    executor = worker_pool(pool_for(store) if pool_for else 1)
     try:
         async with Fetcher(config.network) as fetcher:
             return await work(Refresher(store, fetcher, config, executor=executor))
     finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+        executor.shutdown(cancel_futures=True)
         store.close()
 
 

@@ -29,6 +29,9 @@ DEFAULT_CONFIG = """\
 [reader]
 # full_text = true        # fetch and extract each story's page when its feed holds no full text
 # extract_concurrency = 4 # story pages fetched at once (at least 1)
+# parse_timeout = 10.0    # seconds one feed's parse may take (a huge feed: each chunk of 1000 items); then
+#                         # the feed is abandoned with an error saying so (more than 0)
+# extract_timeout = 5.0   # seconds one story page's extraction may take, likewise (more than 0)
 # Whole stories are fetched newest first, within these limits (each 0 or more); the rest wait for the next
 # refresh, or for the moment a story is opened in the reader.
 # keep_days = 90           # stories older than this leave the cache at refresh (0: never); starred ones stay
@@ -86,6 +89,8 @@ LIMITS: dict[str, tuple[float, bool]] = {
     "concurrency": (1, True),
     "per_host": (1, True),
     "extract_concurrency": (1, True),
+    "parse_timeout": (0, False),
+    "extract_timeout": (0, False),
 }
 
 
@@ -167,6 +172,8 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     full_text: bool = True
     extract_concurrency: int = 4
+    parse_timeout: float = 10.0  # a 100,000-item feed's chunk of 1000 parses in ~0.06 s; the whole of it in ~5 s
+    extract_timeout: float = 5.0  # real pages extract in 28 ms (median), 65 ms (p90)
     keep_days: int = 90
     keep_unread: bool = True
     max_items_per_source: int = 5000
@@ -226,7 +233,16 @@ READER_COUNTS = (
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "network": ("timeout", "deadline", "max_bytes", "max_redirects", "concurrency", "per_host"),
-    "reader": ("full_text", "extract_concurrency", "browser", "save_dir", "keep_unread", *READER_COUNTS),
+    "reader": (
+        "full_text",
+        "extract_concurrency",
+        "parse_timeout",
+        "extract_timeout",
+        "browser",
+        "save_dir",
+        "keep_unread",
+        *READER_COUNTS,
+    ),
 }
 _SECTIONS["reader"] += ("refresh_interval", "refresh_on_start", "pager", "text_browser")  # issue #16 part C
 FREE_TABLES = ("keys", "refresh_intervals")  # tables whose names are the user's (checked by their readers)
@@ -308,6 +324,8 @@ def load_config(path: Path | None = None) -> Config:
     where = f"{path} [reader]"
     cfg.full_text = bool(_typed(reader, "full_text", cfg.full_text, where))
     cfg.extract_concurrency = int(_typed(reader, "extract_concurrency", cfg.extract_concurrency, where))  # type: ignore[call-overload]
+    cfg.parse_timeout = float(_typed(reader, "parse_timeout", cfg.parse_timeout, where))  # type: ignore[arg-type]
+    cfg.extract_timeout = float(_typed(reader, "extract_timeout", cfg.extract_timeout, where))  # type: ignore[arg-type]
     cfg.browser = str(_typed(reader, "browser", cfg.browser, where))
     cfg.save_dir = str(_typed(reader, "save_dir", cfg.save_dir, where))
     cfg.keep_unread = bool(_typed(reader, "keep_unread", cfg.keep_unread, where))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +11,9 @@ from pytest_httpserver import HTTPServer
 
 from newsreader.config import Config, NetworkConfig
 from newsreader.fetch import Fetcher
-from newsreader.refresh import Refresher
+from newsreader.refresh import POOL_MIN_SOURCES, Refresher, worker_pool
 from newsreader.store import RefreshResult, Store, StoreError
 from tests.site_server import KZ_SITE, SiteServer
-
-FORKSERVER = multiprocessing.get_context("forkserver")
 
 
 def rss(name: str, items: int) -> str:
@@ -90,7 +86,8 @@ async def test_worker_processes_parse_and_save_and_only_counts_come_back(
     serve(httpserver, feeds)
     for name in feeds:
         store.add_source(httpserver.url_for(f"/{name}.xml"))
-    with SiteServer(KZ_SITE, tmp_path) as site, ProcessPoolExecutor(2, mp_context=FORKSERVER) as pool:
+    with SiteServer(KZ_SITE, tmp_path) as site, worker_pool(POOL_MIN_SOURCES) as pool:
+        assert pool.saves  # a big refresh's pool: its workers save
         listing = store.add_source(site.url("index.html"), kind="scrape")  # a page scraped in the worker
         got = await refresh(store, pool)
         assert [got[f"p{i}.xml"].new for i in range(5)] == [8] * 5

@@ -9,8 +9,8 @@ import os
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsreader import logs
 from newsreader.fetch import Response
@@ -18,26 +18,24 @@ from newsreader.model import ScrapeRule
 from newsreader.refresh.reading import read_response
 from newsreader.store import RefreshResult, Store
 
+if TYPE_CHECKING:
+    from newsreader.refresh.guard import GuardedPool
+
 POOL_MIN_SOURCES = 20  # below this a process pool costs more to start than it saves
 
 
-def worker_pool(sources: int) -> ProcessPoolExecutor | None:
-    """Worker processes that parse and save for a refresh of many sources (see parse_and_save), or None.
+def worker_pool(sources: int) -> GuardedPool:
+    """Worker processes that parse and extract under a time limit (refresh.guard), and for a refresh of many
+    sources also save (see parse_and_save): two for POOL_MIN_SOURCES sources or more (on 2 cores or more), else one.
 
-    Off this process's GIL: in the TUI, parsing in threads kept the keys waiting (p95 ~0.5 s over 500 feeds).
+    Off this process's GIL: in the TUI, parsing in threads kept the keys waiting (p95 ~0.5 s over 500 feeds). In
+    processes, a document that overruns its limit can be abandoned (its process killed); a thread could not be.
     """
-    cores = os.cpu_count() or 1
-    if sources < POOL_MIN_SOURCES or cores < 2:
-        return None
-    import multiprocessing
+    from newsreader.refresh.guard import GuardedPool
 
-    context = multiprocessing.get_context("forkserver")
-    # Workers run parse_and_save (parsers and the store): imported once, in the fork server.
-    context.set_forkserver_preload(["newsreader.refresh.pool"])
-    _start_resource_tracker()
-    return ProcessPoolExecutor(
-        max_workers=min(2, cores), mp_context=context, initializer=_worker_init, initargs=(os.getpid(), logs.current())
-    )
+    cores = os.cpu_count() or 1
+    big = sources >= POOL_MIN_SOURCES and cores >= 2
+    return GuardedPool(workers=2 if big else 1, saves=big)
 
 
 def _start_resource_tracker() -> None:
@@ -92,7 +90,10 @@ def parse_and_save(
     store = _worker_stores.get(db)
     if store is None:
         store = _worker_stores[db] = Store(db, checked=True)
+    from newsreader.refresh.guard import lap
+
     read = read_response(resp, kind, rule, cap)
+    lap(done=True)  # parsed: saving waits on the store's lock, which is no document's fault (no limit)
     new = store.save_stories(
         source_id,
         read.stories,

@@ -30,11 +30,13 @@ def read_response(resp: Response, kind: str, rule: ScrapeRule | None = None, cap
     ScrapeError with a clear message."""
     if kind == "scrape":
         read = Read(scrape_headlines(resp.content, resp.url, rule, resp.content_type), page_title(resp))
-    else:
-        parsed = parse_feed(resp.content, resp.url, resp.content_type)
-        read = Read(parsed.stories, parsed.title, parsed.warning)
-    if cap and len(read.stories) > cap:
         listed = len(read.stories)
+    else:
+        # A huge feed is read in chunks keeping the newest `cap` (memory stays flat); `listed` counts them all.
+        parsed = parse_feed(resp.content, resp.url, resp.content_type, keep=cap)
+        read = Read(parsed.stories, parsed.title, parsed.warning)
+        listed = max(parsed.listed, len(read.stories))
+    if cap and listed > cap:
         read.stories = newest(read.stories, cap)
         note = f"it lists {listed:,} stories; the newest {cap:,} are kept (max_items_per_source)"
         read.warning = f"{read.warning}; {note}" if read.warning else note

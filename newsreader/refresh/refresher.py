@@ -12,7 +12,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from newsreader.config import Config
 from newsreader.extract import ExtractError, extract_article
 from newsreader.fetch import ACCEPT_PAGE, Fetcher, FetchError
 from newsreader.model import Article, Source, Story
+from newsreader.refresh.guard import GuardedPool, TimeLimitError, WorkerDied
 from newsreader.refresh.pool import parse_and_save
 from newsreader.refresh.reading import Read, read_response
 from newsreader.refresh.subscribe import Subscribed, subscribe
@@ -149,6 +150,17 @@ class Refresher:
     async def _cpu(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
 
+    # --- time limits (issue #15): a parse or an extraction in a GuardedPool runs at most its limit ---------------
+    async def _limited(self, limit: float, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """fn(*args) in the executor; in a GuardedPool at most `limit` seconds (TimeLimitError: "parsing took longer
+        than 10 s; abandoned", its worker killed and replaced). Elsewhere (threads) without a limit."""
+        if isinstance(self.executor, GuardedPool):
+            result: T = await asyncio.wrap_future(self.executor.submit_limited(limit, what, fn, *args))
+            return result
+        return await self._cpu(fn, *args)
+
+    # --- end time limits
+
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
@@ -245,7 +257,7 @@ class Refresher:
                     source.id,
                     RefreshResult(error=outcome.error, backoff_until=exc.retry_after),
                 )
-            except (FeedError, ScrapeError) as exc:
+            except (FeedError, ScrapeError, TimeLimitError, WorkerDied) as exc:
                 outcome.status, outcome.error = "error", str(exc)
                 await self._write(self.store.record_refresh, source.id, RefreshResult(error=outcome.error))
             except StoreError as exc:
@@ -263,11 +275,14 @@ class Refresher:
             outcome.status = "not_modified"
             await self._write(self.store.record_refresh, source.id)
             return
-        if isinstance(self.executor, ProcessPoolExecutor) and str(self.store.path) != ":memory:":
+        limit = self.config.parse_timeout
+        if isinstance(self.executor, GuardedPool) and self.executor.saves and str(self.store.path) != ":memory:":
             # Parsed and saved in the worker process: only a count comes back, and this process (the
             # network's) keeps its one core for the network. (Saving here cost it ~3.5 s of 500 feeds.)
             rule = rule_for(source.url, self.config.scrape) if source.kind == "scrape" else None
-            outcome.new, feed_title, outcome.warning = await self._cpu(
+            outcome.new, feed_title, outcome.warning = await self._limited(
+                limit,
+                "parsing",
                 parse_and_save,
                 str(self.store.path),
                 source.id,
@@ -280,7 +295,9 @@ class Refresher:
                 outcome.title = feed_title
             return
         rule = rule_for(source.url, self.config.scrape) if source.kind == "scrape" else None
-        read: Read = await self._cpu(read_response, resp, source.kind, rule, self.config.max_items_per_source)
+        read: Read = await self._limited(
+            limit, "parsing", read_response, resp, source.kind, rule, self.config.max_items_per_source
+        )
         outcome.warning = read.warning
         if read.title and not outcome.title:
             outcome.title = read.title
@@ -329,8 +346,15 @@ class Refresher:
             resp = await self.fetcher.get(story.url, accept=ACCEPT_PAGE)
             if budget is not None:
                 budget.spend(len(resp.content))
-            article = await self._cpu(extract_article, resp.content, resp.url, resp.content_type)
-        except (FetchError, ExtractError) as exc:  # an ExtractError is logged, with its traceback, where raised
+            article = await self._limited(
+                self.config.extract_timeout, "extraction", extract_article, resp.content, resp.url, resp.content_type
+            )
+        except (
+            FetchError,
+            ExtractError,
+            TimeLimitError,
+            WorkerDied,
+        ) as exc:  # an ExtractError is logged, with its traceback, where raised
             await self._write(self.store.save_article, story.id, None, str(exc))
             return None, str(exc)
         await self._write(self.store.save_article, story.id, article)

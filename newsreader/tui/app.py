@@ -105,9 +105,10 @@ class NewsReaderApp(App[None]):
         Blocks while they start (~0.3-0.6 s the first time): call it from a thread, not the event loop.
         """
         if self._pool is None:
-            from newsreader.refresh import worker_pool
+            from newsreader.refresh import POOL_MIN_SOURCES, worker_pool
 
-            self._pool = worker_pool(sources)
+            # One pool for every refresh and story of the session, the big kind (two workers that save).
+            self._pool = worker_pool(max(sources, POOL_MIN_SOURCES))
             if self._pool is not None:
                 self._pool.submit(int).result()  # the processes start now, here, not at the first parse
         return self._pool

@@ -274,7 +274,8 @@ class MainScreen(Screen[None]):
 
         self.set_status("Fetching the whole story…")
         async with Fetcher(self.reader.config.network) as fetcher:
-            refresher = Refresher(self.reader.store, fetcher, self.reader.config)
+            executor = await asyncio.to_thread(self.reader.worker_pool, 1)  # extraction under its time limit
+            refresher = Refresher(self.reader.store, fetcher, self.reader.config, executor=executor)
             _, error = await refresher.load_article(story)
         self.set_status(f"Could not fetch the whole story: {safe.line(error)}" if error else "")
         if story.id is not None and self.story is not None and self.story.id == story.id:

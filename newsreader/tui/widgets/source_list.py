@@ -1,4 +1,4 @@
-"""The sources pane: "All stories" first, then each source with its unread count; sources in error marked.
+"""The sources pane: "All stories" first, "Starred" once a story is, then each source with its unread count; sources in error marked.
 
 A virtual list, like the headlines (VirtualList): only the visible rows are drawn, and a changed count
 redraws its row. (Textual's OptionList measured every option again on any change: ~65 ms for 500 sources
@@ -21,10 +21,11 @@ from newsreader.tui import commands
 from newsreader.tui.widgets.virtual_list import VirtualList
 
 ALL = "all"
+STARRED = "starred"  # the Starred view: starred stories of every source (issue #16)
 LABEL_WIDTH = 24  # before the pane is laid out
 MARGIN = 1  # a column kept free right of the counts
 
-Row = tuple[str, str, int, bool]  # (id: ALL or the source id, name, unread, in error)
+Row = tuple[str, str, int, bool]  # (id: ALL, STARRED or the source id, name, unread (starred: how many), in error)
 
 
 class SourceList(VirtualList):
@@ -52,6 +53,7 @@ class SourceList(VirtualList):
     @dataclass
     class Chosen(Message):
         source_id: int | None
+        starred: bool = False  # the Starred view (source_id is None then)
 
     class Entered(Message):
         """Enter (or a click) on the highlighted entry: the reader wants its headlines."""
@@ -65,12 +67,14 @@ class SourceList(VirtualList):
 
     # -- data --------------------------------------------------------------------------------------
 
-    def show(self, sources: list[Source], total_unread: int) -> None:
+    def show(self, sources: list[Source], total_unread: int, starred: int = 0) -> None:
         """Show these sources, keeping the highlighted entry where it still exists; only changed rows redraw."""
-        keep = self.highlighted_id
+        keep = self.highlighted_id if self._rows else self._chosen
         self.total_unread = total_unread
         self.sources = {s.id: s for s in sources if s.id is not None}
         rows: list[Row] = [(ALL, "All stories", total_unread, False)]
+        if starred:  # once a story is starred (`*`); an entry with nothing in it would only be in the way
+            rows.append((STARRED, "Starred", starred, False))
         rows += [(str(s.id), safe.label(s.name), s.unread, bool(s.error)) for s in sources]
         old, self._rows = self._rows, rows
         if len(rows) != len(old):
@@ -81,6 +85,14 @@ class SourceList(VirtualList):
         for index in range(top, top + self.size.height):
             if index >= len(rows) or index >= len(old) or rows[index] != old[index]:
                 self.refresh_row(index)
+
+    def choose(self, ident: str) -> None:
+        """Highlight this entry (ALL, STARRED or a source id) as the one shown, without posting Chosen: the screen
+        chose it (a restored place, `n` into the next source). Before the rows come, they open on it."""
+        self._chosen = ident
+        ids = [r[0] for r in self._rows]
+        if ident in ids:
+            self.cursor = ids.index(ident)
 
     def label(self, index: int) -> str:
         """The text of one entry, as drawn."""
@@ -107,7 +119,7 @@ class SourceList(VirtualList):
     @property
     def current(self) -> Source | None:
         ident = self.highlighted_id
-        return self.sources.get(int(ident)) if ident and ident != ALL else None
+        return self.sources.get(int(ident)) if ident and ident not in (ALL, STARRED) else None
 
     # -- the rows ----------------------------------------------------------------------------------
 
@@ -125,7 +137,8 @@ class SourceList(VirtualList):
         ident = self.highlighted_id
         if ident != self._chosen and ident is not None:
             self._chosen = ident
-            self.post_message(self.Chosen(None if ident == ALL else int(ident)))
+            source_id = None if ident in (ALL, STARRED) else int(ident)
+            self.post_message(self.Chosen(source_id, starred=ident == STARRED))
 
     def _label(self, name: str, unread: int, error: bool, width: int = 0) -> Text:
         """Mark, name and unread count in aligned columns, measured in terminal cells (wide characters are 2);

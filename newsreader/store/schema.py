@@ -110,6 +110,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source_id, key)
     ) WITHOUT ROWID;
     """,
+    # 5: the headline list sorted by title or by source (issue #16): indexes in each order, so a page deep in the
+    # list walks an index rather than sorting every story (by title, page at 50,000 of 100k: 1.5 s -> ms).
+    """
+    CREATE INDEX stories_by_title ON stories (title COLLATE NOCASE, sort_ts DESC, id DESC);
+    CREATE INDEX sources_by_name ON sources (coalesce(nullif(title, ''), url) COLLATE NOCASE, id);
+    """,
 ]
 
 

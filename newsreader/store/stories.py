@@ -130,7 +130,17 @@ def before(sort: str, pivot: tuple[object, ...], after: bool = False) -> tuple[s
         op = ">" if desc != after else "<"
         ors.append("(" + " AND ".join([*equal, f"{expr} {op} ?"]) + ")")
         args += [*pivot[:i], pivot[i]]
-    return "(" + " OR ".join(ors) + ")", args
+    # The first term's bound, said again on its own: the index in that order is walked from the pivot on.
+    first, desc = terms[0]
+    return f"{first} {'>' if desc != after else '<'}= ? AND (" + " OR ".join(ors) + ")", [pivot[0], *args]
+
+
+def select_from(sort: str) -> str:
+    """The headlines' SELECT for an order: by source, the sources (in name order) lead the join, each one's
+    stories after it, so a page is read in order instead of sorting every story."""
+    if sort == "source":
+        return f"SELECT {HEADLINE_COLUMNS} FROM sources s CROSS JOIN stories st ON st.source_id = s.id"
+    return HEADLINES
 
 
 class Stories(Sources):
@@ -282,9 +292,8 @@ class Stories(Sources):
     def page(self, view: View, offset: int = 0, limit: int = 200) -> list[Story]:
         """One page of a view's headlines, in its order, without their bodies."""
         clause, args = where_view(view)
-        rows = self._read(
-            f"{HEADLINES}{clause} ORDER BY {order_by(view.sort)} LIMIT ? OFFSET ?", (*args, limit, offset)
-        )
+        sql = f"{select_from(view.sort)}{clause} ORDER BY {order_by(view.sort)} LIMIT ? OFFSET ?"
+        rows = self._read(sql, (*args, limit, offset))
         return [headline_of(r) for r in rows]
 
     def _pivot(self, story_id: int, sort: str) -> tuple[object, ...] | None:
@@ -305,8 +314,8 @@ class Stories(Sources):
         clause, args = where_view(view)
         condition, more = before(view.sort, pivot)
         joiner = " AND " if clause else " WHERE "
-        join = " JOIN sources s ON s.id = st.source_id" if view.sort == "source" else ""
-        sql = f"SELECT count(*) FROM stories st{join}{clause}{joiner}{condition}"
+        table = "sources s CROSS JOIN stories st ON st.source_id = s.id" if view.sort == "source" else "stories st"
+        sql = f"SELECT count(*) FROM {table}{clause}{joiner}{condition}"
         return int(self._read(sql, (*args, *more))[0][0])
 
     def next_unread(
@@ -328,7 +337,7 @@ class Stories(Sources):
                 clause += f" AND {condition}"
                 args += more
         order = order_by(view.sort, reverse=not forward)
-        rows = self._read(f"{HEADLINES}{clause} ORDER BY {order} LIMIT 1", args)
+        rows = self._read(f"{select_from(view.sort)}{clause} ORDER BY {order} LIMIT 1", args)
         return headline_of(rows[0]) if rows else None
 
     def story(self, story_id: int) -> Story | None:

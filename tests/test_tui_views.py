@@ -322,3 +322,18 @@ async def test_help_and_the_palette_list_the_new_keys(two_sources: Store, clock:
         await settle(app, pilot)
         text = screen_text(app)
         assert "Star or unstar" in text and "Unread stories only" in text
+
+
+async def test_at_the_top_of_all_stories_the_place_is_the_top(two_sources: Store, clock: Any, tmp_path: Path) -> None:
+    """The common place asks for no read at start: the first page cli reads before the UI is up is the list."""
+    state = tmp_path / "state.json"
+    app = make_app(two_sources, clock, state)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "k")
+        await settle(app, pilot)
+    assert json.loads(state.read_text())["place"] == {"source": "all", "story": None, "open": None, "scroll": 0}
+    again = make_app(two_sources, clock, state)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(again, pilot)
+        assert heads(again).cursor == 0 and heads(again).total == 6 and headline_title(again) == "Headlines"

@@ -885,9 +885,12 @@ class MainScreen(Screen[None]):
         current = self.headlines.current
         article = self.query_one(ArticleView)
         is_open = self.story is not None and self.story.id is not None and article.presented is not None
+        # At the top of the list, the top is the place (whatever is newest next time): the first page cli reads
+        # before the UI is up is then the list, in the first frame.
+        at_top = self.headlines.cursor == 0 and not is_open
         place = {
             "source": self._place_id(),
-            "story": current.id if current is not None else None,
+            "story": current.id if current is not None and not at_top else None,
             "open": self.story.id if is_open and self.story is not None else None,
             "scroll": round(article.scroll_y, 1) if is_open else 0,
         }

@@ -162,16 +162,14 @@ class MainScreen(Screen[None]):
         self.query_one("#sources").border_title = "Sources"
         self.query_one("#headlines").border_title = "Headlines"
         self.query_one("#article").border_title = "Story"
-        restoring = self._restore_place()
+        restoring = self._restore_place()  # True: the kept place's list is being read (ListMoved)
         first = self.reader.first_page
-        if restoring:
-            pass  # the kept place's list is being read (ListMoved)
-        elif first is not None and first.done() and first.exception() is None:
+        if not restoring and first is not None and first.done() and first.exception() is None:
             # Read before the UI had loaded: in the very first frame, without a round trip through a worker.
             self.reader.first_page = None
             total, rows = first.result()
             self.on_headlines_loaded(HeadlinesLoaded(self._list_key(), total, {0: rows}))
-        else:
+        elif not restoring:
             self.load_headlines()  # first: the headlines are what the reader is waiting for
         self.call_after_refresh(self.load_sources)  # the sources pane fills in just after the first frame
         self.query_one(HeadlineList).focus()

@@ -337,3 +337,40 @@ async def test_at_the_top_of_all_stories_the_place_is_the_top(two_sources: Store
     async with again.run_test(size=SIZE) as pilot:
         await settle(again, pilot)
         assert heads(again).cursor == 0 and heads(again).total == 6 and headline_title(again) == "Headlines"
+
+
+async def test_unread_only_keeps_its_rows_in_place_as_stories_are_read(store: Store, clock: Any) -> None:
+    """Rows read in an unread-only list stay listed until it is read anew: the next page skips none."""
+    source = store.add_source("https://many.example/feed", "feed", "Many")
+    assert source.id is not None
+    now = clock()
+    store.save_stories(
+        source.id,
+        [
+            Story(
+                key=f"m{i}",
+                title=f"Story {i:03}",
+                url=f"https://many.example/{i}",
+                published=now - timedelta(minutes=i),
+            )
+            for i in range(260)
+        ],
+    )
+    app = make_app(store, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("U")
+        await settle(app, pilot)
+        assert heads(app).total == 260
+        for _ in range(3):  # read three of the first page: opened, then back to the list
+            await pilot.press("enter")
+            await settle(app, pilot)
+            await pilot.press("h", "j")
+            await settle(app, pilot)
+        assert store.count_stories(source.id, unread_only=True) == 257
+        await pilot.press("G")  # the second page is read now
+        await settle(app, pilot)
+        assert titles(app) == [f"Story {i:03}" for i in range(260)]
+        await pilot.press("U", "U")  # read anew: the three read ones leave
+        await settle(app, pilot)
+        assert heads(app).total == 257

@@ -92,6 +92,9 @@ class View:
     unread_only: bool = False
     starred_only: bool = False
     sort: str = "date"
+    # Read since the list was shown, still listed in unread only: its later pages keep their offsets (a story read
+    # at row 5 would otherwise shift every row after it, and the next page would skip one).
+    keep: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
@@ -105,7 +108,10 @@ def where_view(view: View) -> tuple[str, list[object]]:
     if view.source_id is not None:
         clauses.append("st.source_id = ?")
         args.append(view.source_id)
-    if view.unread_only:
+    if view.unread_only and view.keep:
+        clauses.append(f"(st.read = 0 OR st.id IN ({','.join('?' * len(view.keep))}))")
+        args += view.keep
+    elif view.unread_only:
         clauses.append("st.read = 0")
     if view.starred_only:
         clauses.append("st.starred = 1")
@@ -271,7 +277,7 @@ class Stories(Sources):
 
     def count(self, view: View) -> int:
         """How many headlines a view lists: from the counters, except for starred ones (a partial index)."""
-        if not view.starred_only:
+        if not view.starred_only and not view.keep:
             return self.count_stories(view.source_id, view.unread_only)
         clause, args = where_view(view)
         return int(self._read(f"SELECT count(*) FROM stories st{clause}", args)[0][0])

@@ -144,6 +144,7 @@ class MainScreen(Screen[None]):
         self.sort = SORTS[0]
         self._restoring = False  # the last run's place is being read: a choice of the reader's comes first
         self._pending_scroll: tuple[int, float] | None = None  # (story id, y) once that story is shown
+        self._read_here: set[int] = set()  # read since this unread-only list was shown: it keeps listing them
 
     @property
     def reader(self) -> Reader:
@@ -236,8 +237,10 @@ class MainScreen(Screen[None]):
         self.post_message(list_state(self.reader.store, request))
 
     @work(thread=True, group="pages", exit_on_error=False)
-    def load_page(self, key: tuple[object, ...], page: int) -> None:
+    def load_page(self, key: tuple[object, ...], page: int, read_here: tuple[int, ...] = ()) -> None:
         view = key[0] if isinstance(key[0], View) else View()
+        if view.unread_only and read_here:
+            view = replace(view, keep=read_here)  # the list's rows stay where they were
         self.post_message(PageLoaded(key, page, self.reader.store.page(view, page * PAGE, PAGE)))
 
     @work(thread=True, exclusive=True, group="story", exit_on_error=False)
@@ -454,6 +457,7 @@ class MainScreen(Screen[None]):
         self.headlines.show(
             message.key, message.total, message.pages, message.cursor, show_source=not single_source, empty=empty
         )
+        self._read_here.clear()  # a list read anew: its rows are what the store has now
         if not self.verified:
             self.verified = True
             self.verify_store()  # once the first headlines are up
@@ -474,6 +478,8 @@ class MainScreen(Screen[None]):
         if story.id is not None:
             self.headlines.set_read(story.id, story.read)
             self.load_sources()
+            if story.read and self.unread_only:
+                self._read_here.add(story.id)
         wants_page = story.article is None and story.url and not story.content
         if wants_page and not self.reader.offline and story.id is not None and not story.article_error:
             self.fetch_article(story)
@@ -542,7 +548,7 @@ class MainScreen(Screen[None]):
     @on(HeadlineList.NeedPage)
     def page_needed(self, message: HeadlineList.NeedPage) -> None:
         if message.key == self._list_key() and not self.search_query:
-            self.load_page(message.key, message.page)
+            self.load_page(message.key, message.page, tuple(sorted(self._read_here))[:500])
 
     @on(HeadlineList.Opened)
     def story_opened(self, message: HeadlineList.Opened) -> None:
@@ -667,6 +673,8 @@ class MainScreen(Screen[None]):
             self.set_status("This story is not in the cache: nothing to mark.")
             return
         story.read = not story.read
+        if story.read and self.unread_only:
+            self._read_here.add(story.id)
         self.headlines.set_read(story.id, story.read)
         self._save_read(story.id, story.read)
 

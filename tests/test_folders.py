@@ -14,6 +14,7 @@ import pytest
 from newsreader import opml, safe
 from newsreader.model import Article, Folder, Source, Story, Tag
 from newsreader.store import MIGRATIONS, RefreshResult, Store
+from newsreader.store.schema import APPLICATION_ID, statements
 from newsreader.sync.base import Action, Backend, Item, Pull, Subscription
 from newsreader.sync.engine import SyncReport, pull_subscriptions
 from tests.cli_run import run, run_json
@@ -79,19 +80,21 @@ def test_a_renamed_title_survives_a_refresh_and_empty_gives_the_feeds_back(store
 
 
 def test_the_migration_takes_tags_of_pages_saved_before_it(tmp_path: Path) -> None:
+    # A database of the version before folders, built from the migrations before it (later ones may follow it).
+    before = next(i for i, script in enumerate(MIGRATIONS) if "CREATE TABLE story_tags" in script)
     path = tmp_path / "old.db"
-    with Store(path) as store:
-        source = store.add_source("https://a.test/feed")
-        assert source.id is not None
-        store.save_stories(source.id, stories("a", 1))
-        story_id = store.headlines(source.id)[0].id
-        assert story_id is not None
-        store.save_article(story_id, Article(url="https://a.test/1", tags=["Old tag"]))
-    con = sqlite3.connect(path)  # as a database of the version before: no folder column, no story tags
-    con.executescript("DROP TABLE story_tags; DROP INDEX sources_by_folder;")
-    for column in ("folder", "tags", "own_title"):
-        con.execute(f"ALTER TABLE sources DROP COLUMN {column}")
-    con.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[:before]:
+        for statement in statements(script):
+            con.execute(statement)
+    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    con.execute(f"PRAGMA user_version = {before}")
+    con.execute("INSERT INTO sources (id, url, added) VALUES (1, 'https://a.test/feed', 0)")
+    con.execute(
+        "INSERT INTO stories (id, source_id, key, title, sort_ts, first_seen) VALUES (1, 1, 'a1', 'A 1', 0, 0)"
+    )
+    article = '{"url": "https://a.test/1", "tags": ["Old tag"]}'
+    con.execute("INSERT INTO articles (story_id, data, checked) VALUES (1, ?, 0)", (article,))
     con.commit()
     con.close()
     with Store(path) as store:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -9,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pytest_httpserver import HTTPServer
+from rich.console import Console
 from rich.text import Text
+from textual.widgets import Static
 from werkzeug import Request, Response
 
 from newsreader.config import Config, NetworkConfig
@@ -150,7 +153,10 @@ async def test_help_lists_every_binding(demo_store: Store, clock: Any) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = screen_text(app)
+        # The whole table, not only what fits on the screen (help scrolls).
+        console = Console(width=76, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#help-table", Static).content)
+        text = console.export_text()
         for _, bindings in binding_table():
             for binding in bindings:
                 assert binding.description in text, binding.description

@@ -21,7 +21,7 @@ from newsreader.store.retention import Retention
 from newsreader.store.schema import APPLICATION_ID, MIGRATIONS
 from newsreader.store.search import Search
 from newsreader.store.sources import RefreshResult
-from newsreader.store.stories import HEADLINE_PAGE
+from newsreader.store.stories import HEADLINE_PAGE, SORTS, View
 from newsreader.store.sync import PendingChange, SyncedStory, SyncState
 
 __all__ = [
@@ -31,11 +31,13 @@ __all__ = [
     "FULL_CHECK_MAX_BYTES",
     "HEADLINE_PAGE",
     "MIGRATIONS",
+    "SORTS",
     "PendingChange",
     "RefreshResult",
     "Store",
     "StoreError",
     "SyncedStory",
+    "View",
     "check_file",
 ]
 

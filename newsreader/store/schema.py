@@ -128,6 +128,12 @@ MIGRATIONS: list[str] = [
         SELECT trim(j.value), a.story_id FROM articles a, json_each(a.data, '$.tags') j
         WHERE a.data IS NOT NULL AND json_valid(a.data) AND j.type = 'text' AND trim(j.value) != '';
     """,
+    # 6: the headline list sorted by title or by source (issue #16): indexes in each order, so a page deep in the
+    # list walks an index rather than sorting every story (by title, page at 50,000 of 100k: 1.5 s -> ms).
+    """
+    CREATE INDEX stories_by_title ON stories (title COLLATE NOCASE, sort_ts DESC, id DESC);
+    CREATE INDEX sources_by_name ON sources (coalesce(nullif(title, ''), url) COLLATE NOCASE, id);
+    """,
 ]
 
 

@@ -7,6 +7,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from newsreader.model import Article, Folder, Selection, Story, Tag, iso, parse_iso
 from newsreader.store.connection import ts
@@ -71,22 +72,98 @@ def folder_args(path: str) -> list[object]:
 
 def where(source_id: Selection, unread_only: bool, starred_only: bool = False) -> tuple[str, list[object]]:
     """The WHERE clause (over `stories st`) of what a headline list shows."""
+    return where_view(View(source_id, unread_only, starred_only))
+
+
+# -- views: which headlines a list shows, and in which order (issue #16) ----------------------------------------
+
+SORTS = ("date", "source", "title")  # the orders a headline list can have; the first is the default
+
+# Each order as its terms, (SQL expression, descending?), the last ones making it total (ties broken by id).
+_ORDER_TERMS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "date": (("st.sort_ts", True), ("st.id", True)),
+    "source": (
+        ("coalesce(nullif(s.title, ''), s.url) COLLATE NOCASE", False),
+        ("st.source_id", False),
+        ("st.sort_ts", True),
+        ("st.id", True),
+    ),
+    "title": (("st.title COLLATE NOCASE", False), ("st.sort_ts", True), ("st.id", True)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """Which headlines a list shows and in which order: a source (None: every source), unread ones only, starred
+    ones only, sorted by date (newest first), source (then newest) or title. Every query of a list (its pages,
+    its length, a story's place in it, the next unread, a search within it) takes one, so a new filter (a folder)
+    is one field here and one clause in where_view()."""
+
+    source_id: Selection = None  # a source's id, a Folder, a Tag, or None (every source)
+    unread_only: bool = False
+    starred_only: bool = False
+    sort: str = "date"
+    # Read since the list was shown, still listed in unread only: its later pages keep their offsets (a story read
+    # at row 5 would otherwise shift every row after it, and the next page would skip one).
+    keep: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise ValueError(f"not a sort order: {self.sort!r} (one of {', '.join(SORTS)})")
+
+
+def where_view(view: View) -> tuple[str, list[object]]:
+    """The view's WHERE clause (on `stories st`), or "", and its arguments."""
     clauses: list[str] = []
     args: list[object] = []
-    if isinstance(source_id, Folder):
+    if isinstance(view.source_id, Folder):
         clauses.append(f"st.source_id IN ({IN_FOLDER})")
-        args += folder_args(source_id.path)
-    elif isinstance(source_id, Tag):
+        args += folder_args(view.source_id.path)
+    elif isinstance(view.source_id, Tag):
         clauses.append(TAGGED)
-        args += [source_id.name, source_id.name]
-    elif source_id is not None:
+        args += [view.source_id.name, view.source_id.name]
+    elif view.source_id is not None:
         clauses.append("st.source_id = ?")
-        args.append(source_id)
-    if unread_only:
+        args.append(view.source_id)
+    if view.unread_only and view.keep:
+        clauses.append(f"(st.read = 0 OR st.id IN ({','.join('?' * len(view.keep))}))")
+        args += view.keep
+    elif view.unread_only:
         clauses.append("st.read = 0")
-    if starred_only:
+    if view.starred_only:
         clauses.append("st.starred = 1")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def order_by(sort: str, reverse: bool = False) -> str:
+    return ", ".join(f"{expr} {'DESC' if desc != reverse else 'ASC'}" for expr, desc in _ORDER_TERMS[sort])
+
+
+def before(sort: str, pivot: tuple[object, ...], after: bool = False) -> tuple[str, list[object]]:
+    """A condition true of the rows listed before `pivot` (the values of the order's terms), or after it."""
+    terms = _ORDER_TERMS[sort]
+    if len({desc for _, desc in terms}) == 1:  # one direction: a row value, which the index serves
+        desc = terms[0][1]
+        op = ">" if desc != after else "<"
+        return f"({', '.join(e for e, _ in terms)}) {op} ({', '.join('?' * len(terms))})", list(pivot)
+    ors: list[str] = []
+    args: list[object] = []
+    for i, (expr, desc) in enumerate(terms):
+        equal = [f"{e} = ?" for e, _ in terms[:i]]
+        op = ">" if desc != after else "<"
+        ors.append("(" + " AND ".join([*equal, f"{expr} {op} ?"]) + ")")
+        args += [*pivot[:i], pivot[i]]
+    # The first term's bound, said again on its own: the index in that order is walked from the pivot on.
+    first, desc = terms[0]
+    return f"{first} {'>' if desc != after else '<'}= ? AND (" + " OR ".join(ors) + ")", [pivot[0], *args]
+
+
+def select_from(sort: str) -> str:
+    """The headlines' SELECT for an order: by source, the sources (in name order) lead the join, each one's
+    stories after it, so a page is read in order instead of sorting every story."""
+    if sort == "source":
+        return f"SELECT {HEADLINE_COLUMNS} FROM sources s CROSS JOIN stories st ON st.source_id = s.id"
+    return HEADLINES
 
 
 class Stories(Sources):
@@ -221,6 +298,13 @@ class Stories(Sources):
         rows = self._read(f"SELECT {column} FROM sources WHERE id = ?", (source_id,))
         return int(rows[0][0]) if rows else 0
 
+    def count(self, view: View) -> int:
+        """How many headlines a view lists: from the counters, except for starred ones (a partial index)."""
+        if not view.starred_only and not view.keep:
+            return self.count_stories(view.source_id, view.unread_only)
+        clause, args = where_view(view)
+        return int(self._read(f"SELECT count(*) FROM stories st{clause}", args)[0][0])
+
     def tags(self) -> list[tuple[str, int, int]]:
         """Every tag with its stories and unread stories, by name: story tags (from their pages) and the reader's
         tags of sources (a source's stories are its tag's)."""
@@ -247,34 +331,60 @@ class Stories(Sources):
         unread_only: bool = False,
         *,
         starred_only: bool = False,
+        sort: str = "date",
     ) -> list[Story]:
-        """One page of headlines, newest first, without their bodies."""
-        clause, args = where(source_id, unread_only, starred_only)
-        rows = self._read(
-            f"{HEADLINES}{clause} ORDER BY st.sort_ts DESC, st.id DESC LIMIT ? OFFSET ?", (*args, limit, offset)
-        )
+        """One page of headlines, newest first (or by `sort`), without their bodies."""
+        return self.page(View(source_id, unread_only, starred_only, sort), offset, limit)
+
+    def page(self, view: View, offset: int = 0, limit: int = 200) -> list[Story]:
+        """One page of a view's headlines, in its order, without their bodies."""
+        clause, args = where_view(view)
+        sql = f"{select_from(view.sort)}{clause} ORDER BY {order_by(view.sort)} LIMIT ? OFFSET ?"
+        rows = self._read(sql, (*args, limit, offset))
         return [headline_of(r) for r in rows]
 
-    def position(self, story_id: int, source_id: Selection = None, unread_only: bool = False) -> int | None:
-        """Where a story stands in the list headlines() pages through."""
-        rows = self._read("SELECT sort_ts, id FROM stories WHERE id = ?", (story_id,))
-        if not rows:
-            return None
-        clause, args = where(source_id, unread_only)
-        joiner = " AND " if clause else " WHERE "
-        sql = f"SELECT count(*) FROM stories st{clause}{joiner}(st.sort_ts, st.id) > (?, ?)"
-        return int(self._read(sql, (*args, rows[0][0], rows[0][1]))[0][0])
+    def _pivot(self, story_id: int, sort: str) -> tuple[object, ...] | None:
+        terms = ", ".join(expr for expr, _ in _ORDER_TERMS[sort])
+        rows = self._read(
+            f"SELECT {terms} FROM stories st JOIN sources s ON s.id = st.source_id WHERE st.id = ?", (story_id,)
+        )
+        return tuple(rows[0]) if rows else None
 
-    def next_unread(self, story_id: int | None, source_id: Selection = None, forward: bool = True) -> Story | None:
-        """The nearest unread story after (or before) `story_id` in list order; from the top when story_id is None."""
-        clause, args = where(source_id, True)
-        order = "DESC" if forward else "ASC"
+    def position(
+        self, story_id: int, source_id: Selection = None, unread_only: bool = False, *, view: View | None = None
+    ) -> int | None:
+        """Where a story stands in the list headlines() (or page(view)) pages through; None if it is gone."""
+        view = view or View(source_id, unread_only)
+        pivot = self._pivot(story_id, view.sort)
+        if pivot is None:
+            return None
+        clause, args = where_view(view)
+        condition, more = before(view.sort, pivot)
+        joiner = " AND " if clause else " WHERE "
+        table = "sources s CROSS JOIN stories st ON st.source_id = s.id" if view.sort == "source" else "stories st"
+        sql = f"SELECT count(*) FROM {table}{clause}{joiner}{condition}"
+        return int(self._read(sql, (*args, *more))[0][0])
+
+    def next_unread(
+        self,
+        story_id: int | None,
+        source_id: Selection = None,
+        forward: bool = True,
+        *,
+        view: View | None = None,
+    ) -> Story | None:
+        """The nearest unread story after (or before) `story_id` in list order; from the top when story_id is None
+        (from the bottom, going back)."""
+        view = View(*(view.source_id, True, view.starred_only, view.sort)) if view else View(source_id, True)
+        clause, args = where_view(view)
         if story_id is not None:
-            pivot = self._read("SELECT sort_ts, id FROM stories WHERE id = ?", (story_id,))
+            pivot = self._pivot(story_id, view.sort)
             if pivot:
-                clause += f" AND (st.sort_ts, st.id) {'<' if forward else '>'} (?, ?)"
-                args += [pivot[0][0], pivot[0][1]]
-        rows = self._read(f"{HEADLINES}{clause} ORDER BY st.sort_ts {order}, st.id {order} LIMIT 1", args)
+                condition, more = before(view.sort, pivot, after=forward)
+                clause += f" AND {condition}"
+                args += more
+        order = order_by(view.sort, reverse=not forward)
+        rows = self._read(f"{select_from(view.sort)}{clause} ORDER BY {order} LIMIT 1", args)
         return headline_of(rows[0]) if rows else None
 
     def story(self, story_id: int) -> Story | None:

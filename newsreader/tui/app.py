@@ -59,6 +59,7 @@ class NewsReaderApp(App[None]):
         # What the last run kept (the theme): read here, before the event loop runs (a file of a few bytes).
         self.state_path = state_path
         self._state: dict[str, object] = {}
+        self._state_unsaved = False  # kept in memory since the last write (the place): written at exit
         self._state_problem = ""
         if state_path is not None:
             try:
@@ -90,13 +91,38 @@ class NewsReaderApp(App[None]):
             self._state["theme"] = self.theme
             self._save_state(self.state_path, dict(self._state))
 
+    # -- the views' settings and the place (issue #16) --
+    @property
+    def kept(self) -> dict[str, object]:
+        return self._state
+
+    def keep(self, *, save: bool = True, **values: object) -> None:
+        self._state.update(values)
+        if save and self.state_path is not None:
+            self._state_unsaved = False
+            self._save_state(self.state_path, dict(self._state))
+        else:
+            self._state_unsaved = True
+
+    def _save_at_exit(self) -> None:
+        """The place changes with every key: kept in memory, and written once here, as the reader quits (a few
+        hundred bytes; nothing waits for a key any more)."""
+        if self._state_unsaved and self.state_path is not None:
+            self._state_unsaved = False
+            try:
+                state.save(self.state_path, dict(self._state))
+            except state.StateError as exc:
+                log.warning("%s", exc)
+
+    # -- end of the views' settings --
+
     @work(thread=True, exclusive=True, group="state", exit_on_error=False)
     def _save_state(self, path: Path, kept: dict[str, object]) -> None:
         try:
             state.save(path, kept)
         except state.StateError as exc:
             log.warning("%s", exc)
-            message = safe.line(f"The theme is not kept: {exc}")
+            message = safe.line(f"Not kept for the next run: {exc}")
             self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
     def worker_pool(self, sources: int) -> Executor | None:
@@ -114,6 +140,7 @@ class NewsReaderApp(App[None]):
         return self._pool
 
     def on_unmount(self) -> None:
+        self._save_at_exit()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
@@ -133,7 +160,7 @@ class NewsReaderApp(App[None]):
         if not isinstance(screen, MainScreen):
             return
         for place, bindings in commands.TABLE:
-            if place != commands.EVERYWHERE:
+            if place not in commands.IN_PALETTE:
                 # A pane's commands the screen runs (Sources: unsubscribe, rename, move, tag) are offered too.
                 bindings = [b for b in bindings if b.action.startswith("screen.")]
             for binding in bindings:

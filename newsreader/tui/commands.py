@@ -57,6 +57,16 @@ MAIN = [
     # --- end issue #16 part C
 ]
 
+# -- views (issue #16): stars, unread only, the order; kept across runs (tui/state.py). The main screen's, like MAIN;
+# a group of their own in help, and offered by the palette (IN_PALETTE).
+VIEWS = [
+    Binding("asterisk", "toggle_star", "Star or unstar the story (the Starred view)", show=False, id="main.star"),
+    Binding("U", "toggle_unread_only", "Unread stories only, or every story (kept)", show=False, id="main.unread-only"),
+    Binding("S", "cycle_sort", "Sort by date, source or title (kept)", show=False, id="main.sort"),
+]
+VIEWS_PLACE = "Views (everywhere)"
+# -- end of views --
+
 HEADLINES = list_keys("headlines")
 
 SOURCES = [
@@ -118,6 +128,7 @@ TABLE: list[tuple[str, list[Binding]]] = [
     ("Story", ARTICLE),
     ("Sources", SOURCES),
     ("Related headlines", RELATED),
+    (VIEWS_PLACE, VIEWS),
 ]
 
 
@@ -144,3 +155,6 @@ def keys_of(binding: Binding, keymap: dict[str, str]) -> str:
 
 
 # --- end issue #16 part C
+
+
+IN_PALETTE = (EVERYWHERE, VIEWS_PLACE)  # the places whose commands the palette offers

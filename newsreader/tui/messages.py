@@ -12,12 +12,14 @@ from newsreader.model import Source, Story
 if TYPE_CHECKING:
     from newsreader.refresh import Outcome
     from newsreader.render import Presented
+    from newsreader.store import View
 
 
 @dataclass
 class SourcesLoaded(Message):
     sources: list[Source]
     total_unread: int
+    starred: int = 0  # how many stories are starred (the Starred entry's count)
 
 
 @dataclass
@@ -77,3 +79,16 @@ class MarkedRead(Message):
 
     name: str
     ids: list[int]
+
+
+@dataclass
+class ListMoved(Message):
+    """The screen goes to another view with this list (issue #16): `n` into the next source with unread stories,
+    or the place kept from the last run (`restored`); the story `open_story` opens, scrolled to `scroll`."""
+
+    view: View
+    loaded: HeadlinesLoaded
+    open_story: int | None = None
+    scroll: float = 0.0
+    restored: bool = False
+    note: str = ""

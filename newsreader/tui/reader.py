@@ -22,6 +22,15 @@ class Reader(Protocol):
     clock: Callable[[], datetime]
     first_page: Future[tuple[int, list[Story]]] | None  # "All stories", first page, read before the UI was up
 
+    @property
+    def kept(self) -> dict[str, object]:
+        """What the last run kept (tui/state.py): the views' settings, the place."""
+        ...
+
+    def keep(self, *, save: bool = True, **values: object) -> None:
+        """Keep these for the next run: written now (in a worker) when `save`, else at exit."""
+        ...
+
     def worker_pool(self, sources: int) -> Executor | None:
         """Processes that parse and save for a refresh of many sources (blocks while they start)."""
         ...

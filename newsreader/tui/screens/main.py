@@ -29,10 +29,11 @@ from textual.worker import Worker, WorkerState
 from newsreader import safe
 from newsreader.config import interval_for, save_dir
 from newsreader.model import Folder, Selection, Source, Story, Tag
-from newsreader.store import Store, StoreError
+from newsreader.store import SORTS, Store, StoreError, View
 from newsreader.tui import browser, commands
 from newsreader.tui.messages import (
     HeadlinesLoaded,
+    ListMoved,
     MarkedRead,
     PageLoaded,
     RefreshFinished,
@@ -55,7 +56,7 @@ from newsreader.tui.screens.dialogs import (
 from newsreader.tui.widgets.article_view import ArticleView, RelatedList
 from newsreader.tui.widgets.headline_list import PAGE, HeadlineList
 from newsreader.tui.widgets.key_bar import KeyBar
-from newsreader.tui.widgets.source_list import SourceList
+from newsreader.tui.widgets.source_list import ALL, FOLDER, STARRED, SourceList, selection_of
 from newsreader.words import plural
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ DOING = {
     "article": "Fetching the story",
     "refresh": "Refreshing",
     "read": "Saving what was read",
+    "star": "Saving the star",
     "save": "Saving the story",
     "browser": "Opening the link",
     "remove": "Unsubscribing",
@@ -101,7 +103,7 @@ class ListRequest:
     """What a headline list is read for, taken on the event loop and handed to a worker thread."""
 
     key: tuple[object, ...]
-    source_id: Selection
+    view: View
     query: str = ""
     select_story: int | None = None
     open_it: bool = False
@@ -110,28 +112,29 @@ class ListRequest:
 
 def list_state(store: Store, request: ListRequest) -> HeadlinesLoaded:
     """The headline list's contents with the cursor on request.select_story (runs in a worker thread)."""
-    key, source_id, select_story = request.key, request.source_id, request.select_story
+    key, view, select_story = request.key, request.view, request.select_story
     if request.query:
-        rows = store.search(request.query, limit=PAGE)
+        rows = store.search(request.query, limit=PAGE, view=view)
         cursor = next((i for i, s in enumerate(rows) if s.id == select_story), 0)
         return HeadlinesLoaded(key, len(rows), {0: rows}, cursor)
     first = request.first
     # If that read failed, read again here.
-    if first is not None and source_id is None and select_story is None and first.exception() is None:
+    if first is not None and view == View() and select_story is None and first.exception() is None:
         total, rows = first.result()
         return HeadlinesLoaded(key, total, {0: rows}, 0)
-    pages = {0: store.headlines(source_id, 0, PAGE)}
+    pages = {0: store.page(view, 0, PAGE)}
+    total = store.count(view)
     cursor = 0
     if select_story is not None:
-        cursor = store.position(select_story, source_id) or 0
+        # A story no longer in the view (read, in unread only) leaves the cursor where it would have been.
+        cursor = min(store.position(select_story, view=view) or 0, max(0, total - 1))
         if cursor // PAGE not in pages:
-            pages[cursor // PAGE] = store.headlines(source_id, cursor // PAGE * PAGE, PAGE)
-    total = store.count_stories(source_id)
+            pages[cursor // PAGE] = store.page(view, cursor // PAGE * PAGE, PAGE)
     return HeadlinesLoaded(key, total, pages, cursor, select_story if request.open_it else None)
 
 
 class MainScreen(Screen[None]):
-    BINDINGS = list[BindingType](commands.MAIN)
+    BINDINGS = list[BindingType](commands.MAIN + commands.VIEWS)
     # The layout's classes by the terminal's width (app.tcss): a headline gets 40+ columns of title at 80, 60+ at 160.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide"), (150, "-wider"), (180, "-widest")]
     AUTO_FOCUS = "HeadlineList"  # not the first pane: in the narrow layout that would show Sources first
@@ -150,6 +153,13 @@ class MainScreen(Screen[None]):
         self.auto_refreshing = False  # the running refresh was started by the timer (its news is a notification)
         self._auto_done: dict[int, float] = {}
         self._auto_since = time.monotonic()
+        # -- views (issue #16): the Starred view, unread only, the order; the place kept for the next run --
+        self.starred = False  # the Starred view (of every source; source_id is None)
+        self.unread_only = False
+        self.sort = SORTS[0]
+        self._restoring = False  # the last run's place is being read: a choice of the reader's comes first
+        self._pending_scroll: tuple[int, float] | None = None  # (story id, y) once that story is shown
+        self._read_here: set[int] = set()  # read since this unread-only list was shown: it keeps listing them
 
     @property
     def reader(self) -> Reader:
@@ -168,16 +178,19 @@ class MainScreen(Screen[None]):
         self.query_one("#sources").border_title = "Sources"
         self.query_one("#headlines").border_title = "Headlines"
         self.query_one("#article").border_title = "Story"
+        restoring = self._restore_place()  # True: the kept place's list is being read (ListMoved)
         first = self.reader.first_page
-        if first is not None and first.done() and first.exception() is None:
+        if not restoring and first is not None and first.done() and first.exception() is None:
             # Read before the UI had loaded: in the very first frame, without a round trip through a worker.
             self.reader.first_page = None
             total, rows = first.result()
             self.on_headlines_loaded(HeadlinesLoaded(self._list_key(), total, {0: rows}))
-        else:
+        elif not restoring:
             self.load_headlines()  # first: the headlines are what the reader is waiting for
         self.call_after_refresh(self.load_sources)  # the sources pane fills in just after the first frame
         self.query_one(HeadlineList).focus()
+        self.watch(self.headlines, "cursor", self._keep_place, init=False)
+        self.watch(self.query_one(ArticleView), "scroll_y", self._keep_place, init=False)
         if self.reader.demo:
             self.set_status("The demo: a bundled sample, read offline (there is nothing to fetch).")
         elif self.reader.offline:
@@ -204,7 +217,10 @@ class MainScreen(Screen[None]):
         return self.query_one(HeadlineList)
 
     def _list_key(self) -> tuple[object, ...]:
-        return (self.source_id, self.search_query)
+        return (self._view(), self.search_query)
+
+    def _view(self) -> View:
+        return View(self.source_id, self.unread_only, self.starred, self.sort)
 
     # -- workers: the store ---------------------------------------------------------------------------
 
@@ -220,7 +236,8 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="sources", exit_on_error=False)
     def load_sources(self) -> None:
         sources = self.reader.store.sources()
-        self.post_message(SourcesLoaded(sources, sum(s.unread for s in sources)))
+        starred = self.reader.store.count(View(starred_only=True))
+        self.post_message(SourcesLoaded(sources, sum(s.unread for s in sources), starred))
 
     def load_headlines(self, select_story: int | None = None) -> None:
         """Read the headline list for what the screen shows now, with the cursor on `select_story`."""
@@ -229,16 +246,18 @@ class MainScreen(Screen[None]):
         if not query:
             # Started before the UI was (usually done by now); taken here, on the event loop, not in the thread.
             first, self.reader.first_page = self.reader.first_page, None
-        self._load_headlines(ListRequest(self._list_key(), self.source_id, query, select_story, first=first))
+        self._load_headlines(ListRequest(self._list_key(), self._view(), query, select_story, first=first))
 
     @work(thread=True, exclusive=True, group="headlines", exit_on_error=False)
     def _load_headlines(self, request: ListRequest) -> None:
         self.post_message(list_state(self.reader.store, request))
 
     @work(thread=True, group="pages", exit_on_error=False)
-    def load_page(self, key: tuple[object, ...], page: int) -> None:
-        source_id = key[0] if isinstance(key[0], int | Folder | Tag) else None
-        self.post_message(PageLoaded(key, page, self.reader.store.headlines(source_id, page * PAGE, PAGE)))
+    def load_page(self, key: tuple[object, ...], page: int, read_here: tuple[int, ...] = ()) -> None:
+        view = key[0] if isinstance(key[0], View) else View()
+        if view.unread_only and read_here:
+            view = replace(view, keep=read_here)  # the list's rows stay where they were
+        self.post_message(PageLoaded(key, page, self.reader.store.page(view, page * PAGE, PAGE)))
 
     @work(thread=True, exclusive=True, group="story", exit_on_error=False)
     def load_story(self, story_id: int, mark_read: bool = True) -> None:
@@ -259,11 +278,32 @@ class MainScreen(Screen[None]):
     def jump_unread(self, forward: bool, request: ListRequest) -> None:
         """The next (or previous) unread story after request.select_story, opened once its list is shown."""
         store = self.reader.store
-        found = store.next_unread(request.select_story, request.source_id, forward)
+        found = store.next_unread(request.select_story, forward=forward, view=request.view)
+        if (found is None or found.id is None) and request.view.source_id is not None and not request.query:
+            # None left in this source: on into the next one (the previous one, going back) with unread stories.
+            view = self._next_source_view(request.view, forward)
+            if view is not None:
+                found = store.next_unread(None, forward=forward, view=view)
+                if found is not None and found.id is not None:
+                    moved = ListRequest((view, ""), view, select_story=found.id)
+                    name = safe.line(found.source_title)
+                    self.post_message(ListMoved(view, list_state(store, moved), found.id, note=f"On to {name}."))
+                    return
         if found is None or found.id is None:
             self.post_message(StatusChanged("No more unread stories here."))
             return
         self.post_message(list_state(store, replace(request, select_story=found.id, open_it=True)))
+
+    def _next_source_view(self, view: View, forward: bool) -> View | None:
+        """The view of the next source (in the sources pane's order) with unread stories, or None (in a thread)."""
+        sources = [s for s in self.reader.store.sources() if s.id is not None]
+        ids = [s.id for s in sources]
+        if view.source_id not in ids:
+            return None
+        here = ids.index(view.source_id)
+        after = sources[here + 1 :] if forward else sources[:here][::-1]
+        nxt = next((s for s in after if s.unread), None)
+        return replace(view, source_id=nxt.id) if nxt is not None else None
 
     # -- workers: the network -------------------------------------------------------------------------
 
@@ -398,7 +438,7 @@ class MainScreen(Screen[None]):
         else:
             self.set_status(f"{doing} failed.")
             self.app.push_screen(FailureScreen(doing, error))
-        if worker.group == "read":
+        if worker.group in ("read", "star"):
             # The list was changed before the store said no: show again what the store has.
             current = self.headlines.current
             self.load_headlines(select_story=current.id if current else None)
@@ -414,7 +454,7 @@ class MainScreen(Screen[None]):
             self.load_headlines()
 
     def on_sources_loaded(self, message: SourcesLoaded) -> None:
-        self.query_one(SourceList).show(message.sources, message.total_unread)
+        self.query_one(SourceList).show(message.sources, message.total_unread, message.starred)
         self._title_headlines()  # a source's name may have come (or changed) with this read
 
     def on_headlines_loaded(self, message: HeadlinesLoaded) -> None:
@@ -434,6 +474,7 @@ class MainScreen(Screen[None]):
         self.headlines.show(
             message.key, message.total, message.pages, message.cursor, show_source=not single_source, empty=empty
         )
+        self._read_here.clear()  # a list read anew: its rows are what the store has now
         if not self.verified:
             self.verified = True
             self.verify_store()  # once the first headlines are up
@@ -448,9 +489,15 @@ class MainScreen(Screen[None]):
         self.story = story
         self.links = list(message.presented.links)  # what 1-9 and the palette's "Open link N" open
         self.query_one(ArticleView).show(message.presented)
+        if self._pending_scroll is not None and self._pending_scroll[0] == story.id:
+            self._scroll_story(self._pending_scroll[1])
+        self._pending_scroll = None
+        self._keep_place()
         if story.id is not None:
             self.headlines.set_read(story.id, story.read)
             self.load_sources()
+            if story.read and self.unread_only:
+                self._read_here.add(story.id)
         wants_page = story.article is None and story.url and not story.content
         if wants_page and not self.reader.offline and story.id is not None and not story.article_error:
             self.fetch_article(story)
@@ -483,22 +530,36 @@ class MainScreen(Screen[None]):
 
     @on(SourceList.Chosen)
     def source_chosen(self, message: SourceList.Chosen) -> None:
-        if message.source_id == self.source_id and not self.search_query:
+        if message.source_id == self.source_id and message.starred == self.starred and not self.search_query:
             return
+        self._restoring = False  # the reader's choice wins over a place still being read
         self.source_id = message.source_id
+        self.starred = message.starred
         self.search_query = ""
         self._title_headlines()
         self.load_headlines()
+        self._keep_place()
 
     def _title_headlines(self) -> None:
         """The Headlines pane says whose headlines (or which search) it shows."""
         pane = self.query_one("#headlines")
-        if self.search_query:
-            pane.border_title = Text(f"Search: {safe.line(self.search_query)}")  # Text: never read as markup
-            return
+        # The view's settings, after the name (issue #16): "unread only", an order other than by date.
+        settings = (["unread only"] if self.unread_only else []) + (
+            [f"by {self.sort}"] if self.sort != SORTS[0] else []
+        )
+        more = f" ({', '.join(settings)})" if settings else ""
         whose = self.query_one(SourceList).describe(self.source_id)  # a source, a folder or a tag; through safe
+        where = f" in {whose}" if whose else " in Starred" if self.starred else ""
+        if self.search_query:
+            pane.border_title = Text(f"Search{where}: {safe.line(self.search_query)}{more}")  # Text: never markup
+            return
+        if self.starred:
+            pane.border_title = Text(f"Starred{more}")
+            return
         # Text, not str: Textual reads a plain border title as markup ("[/b]" in a feed's title raised).
-        pane.border_title = Text(f"Headlines: {whose}") if whose else "Headlines"
+        pane.border_title = (
+            Text(f"Headlines: {whose}{more}") if whose else (Text(f"Headlines{more}") if more else "Headlines")
+        )
 
     @on(SourceList.Entered)
     def source_entered(self) -> None:
@@ -507,7 +568,7 @@ class MainScreen(Screen[None]):
     @on(HeadlineList.NeedPage)
     def page_needed(self, message: HeadlineList.NeedPage) -> None:
         if message.key == self._list_key() and not self.search_query:
-            self.load_page(message.key, message.page)
+            self.load_page(message.key, message.page, tuple(sorted(self._read_here))[:500])
 
     @on(HeadlineList.Opened)
     def story_opened(self, message: HeadlineList.Opened) -> None:
@@ -579,7 +640,7 @@ class MainScreen(Screen[None]):
 
     def action_next_unread(self, forward: bool = True) -> None:
         current = self.headlines.current
-        request = ListRequest(self._list_key(), self.source_id, self.search_query, current.id if current else None)
+        request = ListRequest(self._list_key(), self._view(), self.search_query, current.id if current else None)
         self.jump_unread(forward, request)
 
     def _open(self, url: str) -> None:
@@ -634,6 +695,8 @@ class MainScreen(Screen[None]):
             self.set_status("This story is not in the cache: nothing to mark.")
             return
         story.read = not story.read
+        if story.read and self.unread_only:
+            self._read_here.add(story.id)
         self.headlines.set_read(story.id, story.read)
         self._save_read(story.id, story.read)
 
@@ -1000,3 +1063,148 @@ class MainScreen(Screen[None]):
         self.run_refresh(chosen=due)
 
     # -- end issue #16 part C
+
+    # -- views (issue #16): stars, unread only, the order, the place kept for the next run -----------------
+
+    def action_toggle_star(self) -> None:
+        # In the list, the highlighted headline; in the story or its Related list, the story being read.
+        story = self.headlines.current if self.headlines.has_focus or self.story is None else self.story
+        if story is None or story.id is None:
+            self.set_status("This story is not in the cache: nothing to star.")
+            return
+        starred = not story.starred
+        story.starred = starred
+        if self.story is not None and self.story.id == story.id:
+            self.story.starred = starred
+        self.headlines.set_starred(story.id, starred)
+        self.set_status("Starred: kept in Starred, never purged (* again unstars it)." if starred else "Unstarred.")
+        self._save_star(story.id, starred)
+
+    @work(thread=True, group="star", exit_on_error=False)
+    def _save_star(self, story_id: int, starred: bool) -> None:
+        self.reader.store.set_starred(story_id, starred)  # queued for the sync server, too
+        self.post_message(StoreChanged())
+
+    def action_toggle_unread_only(self) -> None:
+        self.unread_only = not self.unread_only
+        self.reader.keep(unread_only=self.unread_only)
+        self.set_status(
+            "Unread stories only (U shows every story)." if self.unread_only else "Every story, read or not."
+        )
+        self._reload_view()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.reader.keep(sort=self.sort)
+        newest = " (newest first)" if self.sort == "date" else ""
+        self.set_status(f"Sorted by {self.sort}{newest}; S for the next order.")
+        self._reload_view()
+
+    def _reload_view(self) -> None:
+        current = self.headlines.current
+        self._title_headlines()
+        self.load_headlines(select_story=current.id if current else None)
+
+    def _place_id(self) -> str:
+        """The sources pane's id of the list shown (a tag's list is not an entry there: All stories)."""
+        if self.starred:
+            return STARRED
+        if isinstance(self.source_id, Folder):
+            return FOLDER + self.source_id.path
+        return str(self.source_id) if isinstance(self.source_id, int) else ALL
+
+    def _keep_place(self, *_: object) -> None:
+        """Where the reader is, kept in memory as it changes (a dict update) and written as the reader quits."""
+        if self._restoring:
+            return  # not yet where the last run was: keep that place until it is shown
+        current = self.headlines.current
+        article = self.query_one(ArticleView)
+        is_open = self.story is not None and self.story.id is not None and article.presented is not None
+        # At the top of the list, the top is the place (whatever is newest next time): the first page cli reads
+        # before the UI is up is then the list, in the first frame.
+        at_top = self.headlines.cursor == 0 and not is_open
+        place = {
+            "source": self._place_id(),
+            "story": current.id if current is not None and not at_top else None,
+            "open": self.story.id if is_open and self.story is not None else None,
+            "scroll": round(article.scroll_y, 1) if is_open else 0,
+        }
+        if self.reader.kept.get("place") != place:
+            self.reader.keep(save=False, place=place)
+
+    def _restore_place(self) -> bool:
+        """Take the last run's settings and place (tui/state.py); True when its list is being read (ListMoved)."""
+        kept = self.reader.kept
+        self.unread_only = kept.get("unread_only") is True
+        sort = kept.get("sort", SORTS[0])
+        self.sort = sort if isinstance(sort, str) and sort in SORTS else SORTS[0]
+        place = kept.get("place")
+        place = place if isinstance(place, dict) else {}
+        source = place.get("source", ALL)
+        known = source in (ALL, STARRED) or (isinstance(source, str) and (source.isdigit() or source.startswith(FOLDER)))
+        ident = source if isinstance(source, str) and known else ALL
+        self.starred = ident == STARRED
+        self.source_id = selection_of(ident)
+        story, opened, scroll = place.get("story"), place.get("open"), place.get("scroll", 0)
+        story = story if isinstance(story, int) and not isinstance(story, bool) else None
+        opened = opened if isinstance(opened, int) and not isinstance(opened, bool) else None
+        scroll = float(scroll) if isinstance(scroll, int | float) and not isinstance(scroll, bool) else 0.0
+        if self._view() == View() and story is None and opened is None:
+            return False  # the default place: the first page cli read (or reads) is the list
+        self.reader.first_page = None  # All stories' first page: not what the kept place lists
+        self._restoring = True
+        self.query_one(SourceList).choose(ident)
+        self._title_headlines()
+        self._read_place(self._view(), story, opened, scroll)
+        return True
+
+    @work(thread=True, exclusive=True, group="headlines", exit_on_error=False)
+    def _read_place(self, view: View, story: int | None, opened: int | None, scroll: float) -> None:
+        """The kept place's list; a source or story gone since falls back quietly (All stories, the top)."""
+        store = self.reader.store
+        if isinstance(view.source_id, int) and store.source(view.source_id) is None:
+            log.debug("the source %s kept from the last run is gone: All stories instead", view.source_id)
+            view = replace(view, source_id=None)
+        if isinstance(view.source_id, Folder):
+            path = view.source_id.path
+            if not any(s.folder == path or s.folder.startswith(path + "/") for s in store.sources()):
+                log.debug("the folder %s kept from the last run is gone: All stories instead", path)
+                view = replace(view, source_id=None)
+        if view.starred_only and store.count(view) == 0:
+            log.debug("nothing is starred any more: All stories instead of Starred")
+            view = replace(view, starred_only=False)
+        if story is not None and store.position(story, view=view) is None:
+            log.debug("the story %s kept from the last run is gone", story)
+            story = None
+        if opened is not None and store.story(opened) is None:
+            log.debug("the story %s open in the last run is gone", opened)
+            opened, scroll = None, 0.0
+        loaded = list_state(store, ListRequest((view, ""), view, select_story=story))
+        self.post_message(ListMoved(view, loaded, opened, scroll, restored=True))
+
+    def on_list_moved(self, message: ListMoved) -> None:
+        if message.restored and not self._restoring:
+            return  # the reader chose another list meanwhile
+        self._restoring = False
+        view = message.view
+        self.source_id, self.starred, self.search_query = view.source_id, view.starred_only, ""
+        self.unread_only, self.sort = view.unread_only, view.sort
+        self.query_one(SourceList).choose(self._place_id())
+        self._title_headlines()
+        self.on_headlines_loaded(message.loaded)
+        if message.note:
+            self.set_status(message.note)
+        if message.open_story is not None:
+            self._pending_scroll = (message.open_story, message.scroll) if message.scroll else None
+            self.load_story(message.open_story, mark_read=not message.restored)
+            self.query_one(ArticleView).focus()
+        self._keep_place()
+
+    def _scroll_story(self, y: float, tries: int = 20) -> None:
+        """Scroll the story to y once its body is laid out (the Markdown body mounts after show): tried again a
+        bounded number of times while the story is still shorter than that."""
+        article = self.query_one(ArticleView)
+        if article.max_scroll_y >= y or tries <= 0:
+            article.scroll_to(y=y, animate=False)
+            return
+        self.set_timer(0.05, lambda: self._scroll_story(y, tries - 1))

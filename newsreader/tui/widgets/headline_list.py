@@ -147,6 +147,13 @@ class HeadlineList(VirtualList):
                     story.read = read
         self.refresh()  # the read state is in the rows' keys
 
+    def set_starred(self, story_id: int, starred: bool) -> None:
+        for rows in self._pages.values():
+            for story in rows:
+                if story.id == story_id:
+                    story.starred = starred
+        self.refresh()  # the star is in the rows' keys
+
     # -- the rows ----------------------------------------------------------------------------------
 
     @property
@@ -155,7 +162,7 @@ class HeadlineList(VirtualList):
 
     def row_key(self, index: int) -> Hashable:
         story = self.story_at(index)
-        return (story.id, story.read) if story is not None else None
+        return (story.id, story.read, story.starred) if story is not None else None
 
     def open_row(self, index: int) -> None:
         story = self.story_at(index)
@@ -170,7 +177,8 @@ class HeadlineList(VirtualList):
         if part == 0:
             mark = Text("● " if not story.read else "  ", style=style("headline-list--mark"))
             title = style("headline-list--read" if story.read else "headline-list--unread")
-            return Text.assemble(mark, Text(safe.label(story.title), style=title))
+            star = Text("★ " if story.starred else "", style=style("headline-list--mark"))
+            return Text.assemble(mark, star, Text(safe.label(story.title), style=title))
         meta = [safe.label(story.source_title)] if self.show_source else []
         meta.append(relative_time(story.when, self._now))
         return Text("  " + " · ".join(m for m in meta if m), style=style("headline-list--meta"))

@@ -1,6 +1,6 @@
-"""The sources pane: "All stories" first, then a tree of folders (collapsible; each folder's unread count is the
-sum of its sources', subfolders included) and sources with their unread counts (in error marked). Tags are
-browsed from their own list (the `#` key: screens/dialogs.TagsScreen).
+"""The sources pane: "All stories" first, "Starred" once a story is, then a tree of folders (collapsible; each
+folder's unread count is the sum of its sources', subfolders included) and sources with their unread counts (in
+error marked). Tags are browsed from their own list (the `#` key: screens/dialogs.TagsScreen).
 
 A virtual list, like the headlines (VirtualList): only the visible rows are drawn, and a changed count
 redraws its row. (Textual's OptionList measured every option again on any change: ~65 ms for 500 sources
@@ -24,17 +24,19 @@ from newsreader.tui.widgets.virtual_list import VirtualList
 
 ALL = "all"
 FOLDER = "f:"  # a folder's id: "f:" + its path
+STARRED = "starred"  # the Starred view: starred stories of every source (issue #16)
 LABEL_WIDTH = 24  # before the pane is laid out
 MARGIN = 1  # a column kept free right of the counts
 INDENT = "  "  # a level of the tree
 OPEN, CLOSED = "▾ ", "▸ "
 
-# (id: ALL, the source id or FOLDER+path; the name as drawn, indented; unread; in error)
+# (id: ALL, STARRED, the source id or FOLDER+path; the name as drawn, indented; unread (starred: how many);
+# in error)
 Row = tuple[str, str, int, bool]
 
 
 def selection_of(ident: str) -> Selection:
-    """What an entry's headlines are: None (All stories), a source's id or a Folder."""
+    """What an entry's headlines are: None (All stories, Starred), a source's id or a Folder."""
     if ident.startswith(FOLDER):
         return Folder(ident[len(FOLDER) :])
     return int(ident) if ident.isdigit() else None
@@ -64,7 +66,8 @@ class SourceList(VirtualList):
 
     @dataclass
     class Chosen(Message):
-        source_id: Selection  # a source's id, a Folder, a Tag, or None for All stories
+        source_id: Selection  # a source's id, a Folder, a Tag, or None for All stories (and Starred)
+        starred: bool = False  # the Starred view (source_id is None then)
 
     class Entered(Message):
         """Enter (or a click) on the highlighted entry: the reader wants its headlines."""
@@ -76,16 +79,18 @@ class SourceList(VirtualList):
         self._chosen: str | None = None
         self.total_unread = 0
         self._listed: list[Source] = []
+        self.starred = 0  # how many stories are starred (the Starred entry shows once one is)
         self.closed: set[str] = set()  # the folders (FOLDER+path) closed now; nothing kept across runs
         self.folder_unread: dict[str, int] = {}  # each folder's unread stories, its subfolders' included
 
     # -- data --------------------------------------------------------------------------------------
 
-    def show(self, sources: list[Source], total_unread: int) -> None:
+    def show(self, sources: list[Source], total_unread: int, starred: int = 0) -> None:
         """Show these sources, keeping the highlighted entry where it still exists; only changed rows redraw."""
         self.total_unread = total_unread
         self.sources = {s.id: s for s in sources if s.id is not None}
         self._listed = sources
+        self.starred = starred
         self._rebuild()
 
     def toggle(self, ident: str) -> None:
@@ -124,8 +129,11 @@ class SourceList(VirtualList):
         return rows
 
     def _rebuild(self) -> None:
-        keep = self.highlighted_id
-        rows: list[Row] = [(ALL, "All stories", self.total_unread, False), *self._tree()]
+        keep = self.highlighted_id if self._rows else self._chosen
+        rows: list[Row] = [(ALL, "All stories", self.total_unread, False)]
+        if self.starred:  # once a story is starred (`*`); an entry with nothing in it would only be in the way
+            rows.append((STARRED, "Starred", self.starred, False))
+        rows += self._tree()
         old, self._rows = self._rows, rows
         if len(rows) != len(old):
             self._measure()
@@ -161,6 +169,14 @@ class SourceList(VirtualList):
             return f"Tag: {safe.line(selection.name)}"
         source = self.sources.get(selection) if selection is not None else None
         return safe.line(source.name) if source is not None else ""
+
+    def choose(self, ident: str) -> None:
+        """Highlight this entry (ALL, STARRED or a source id) as the one shown, without posting Chosen: the screen
+        chose it (a restored place, `n` into the next source). Before the rows come, they open on it."""
+        self._chosen = ident
+        ids = [r[0] for r in self._rows]
+        if ident in ids:
+            self.cursor = ids.index(ident)
 
     def label(self, index: int) -> str:
         """The text of one entry, as drawn."""
@@ -210,7 +226,7 @@ class SourceList(VirtualList):
         ident = self.highlighted_id
         if ident != self._chosen and ident is not None:
             self._chosen = ident
-            self.post_message(self.Chosen(selection_of(ident)))
+            self.post_message(self.Chosen(selection_of(ident), starred=ident == STARRED))
 
     def _label(self, name: str, unread: int, error: bool, width: int = 0) -> Text:
         """Mark, name and unread count in aligned columns, measured in terminal cells (wide characters are 2);

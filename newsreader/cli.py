@@ -75,7 +75,21 @@ def _open_store(args: argparse.Namespace) -> Any:
         raise CliError(str(exc)) from None
     if store.notice:
         print(f"newsreader: {store.notice}", file=sys.stderr)
+    if not args.demo:
+        store.sync_sources = _has_account(args)  # sync (issue #18): add/import/remove are queued for the server
     return store
+
+
+def _has_account(args: argparse.Namespace) -> bool:
+    from newsreader.sync.account import load_account
+
+    try:
+        return load_account(Path(args.config) if getattr(args, "config", None) else None) is not None
+    except ConfigError as exc:  # `newsreader sync` says it in full; here the source changes stay local
+        log = logging.getLogger("newsreader.sync")
+        log.warning("sync: bad [sync] table, subscriptions not queued for the server: %s", exc)
+        print(f"newsreader: bad [sync] table ({safe.line(exc)}): not queued for the server", file=sys.stderr)
+        return False
 
 
 def _no_fetching(args: argparse.Namespace) -> None:
@@ -390,6 +404,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
         f"synced: pushed {plural(report.pushed, 'change')}, {plural(report.new_stories, 'new story', 'new stories')},"
         f" {plural(report.new_sources, 'new source')}, {plural(report.adopted, 'flag')} taken from the server;"
         f" {report.pending} pending"
+        + (
+            f"; subscribed {report.subscribed}, unsubscribed {report.unsubscribed} there"
+            if report.subscribed or report.unsubscribed
+            else ""
+        )
+        + (f"; dropped {plural(report.dropped, 'refused change')}" if report.dropped else "")
     )
     for note in report.notes:
         _say(f"  {note}")

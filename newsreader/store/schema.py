@@ -110,6 +110,18 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source_id, key)
     ) WITHOUT ROWID;
     """,
+    # 5: sync (issue #18): subscribe/unsubscribe queued for the server (one per feed URL: the last wins), and a
+    # count of the server's refusals of each queued change (dropped after sync.engine.MAX_TRIES).
+    """
+    CREATE TABLE sync_sources (
+        url TEXT PRIMARY KEY,
+        action TEXT NOT NULL CHECK (action IN ('subscribe', 'unsubscribe')),
+        title TEXT NOT NULL DEFAULT '',
+        queued REAL NOT NULL,
+        tries INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE sync_pending ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 

@@ -76,20 +76,21 @@ def _open_store(args: argparse.Namespace) -> Any:
     if store.notice:
         print(f"newsreader: {store.notice}", file=sys.stderr)
     if not args.demo:
-        store.sync_sources = _has_account(args)  # sync (issue #18): add/import/remove are queued for the server
+        store.sync_sources = _account(args) is not None  # sync (issue #18): add/import/remove queued for the server
     return store
 
 
-def _has_account(args: argparse.Namespace) -> bool:
+def _account(args: argparse.Namespace) -> Any:
+    """The [sync] account, or None (none configured, or a bad [sync] table: said on stderr, changes stay local)."""
     from newsreader.sync.account import load_account
 
     try:
-        return load_account(Path(args.config) if getattr(args, "config", None) else None) is not None
-    except ConfigError as exc:  # `newsreader sync` says it in full; here the source changes stay local
+        return load_account(Path(args.config) if getattr(args, "config", None) else None)
+    except ConfigError as exc:  # `newsreader sync` says it in full
         log = logging.getLogger("newsreader.sync")
-        log.warning("sync: bad [sync] table, subscriptions not queued for the server: %s", exc)
-        print(f"newsreader: bad [sync] table ({safe.line(exc)}): not queued for the server", file=sys.stderr)
-        return False
+        log.warning("sync: bad [sync] table, not syncing: %s", exc)
+        print(f"newsreader: bad [sync] table ({safe.line(exc)}): not syncing", file=sys.stderr)
+        return None
 
 
 def _no_fetching(args: argparse.Namespace) -> None:
@@ -543,6 +544,8 @@ def run_tui(args: argparse.Namespace) -> int:
             first_page=first_page,
             state_path=state_path(),
         )
+        if not args.demo:
+            app.sync_account = _account(args)  # sync (issue #18): the account line and the periodic sync
         app.run()
     finally:
         store.close()

@@ -49,6 +49,7 @@ MAIN = [
     Binding("slash", "search", "Search", id="main.search"),
     Binding("e", "show_error", "Source error", show=False, id="main.show-error"),
     Binding("question_mark", "help", "Help", id="main.help"),
+    Binding("ctrl+s", "sync_now", "Sync with the aggregator now (config: sync)", show=False, id="main.sync-now"),
 ]
 
 HEADLINES = list_keys("headlines")

@@ -61,11 +61,12 @@ def read_state(store: Store, syncing: bool = False) -> AccountState:
 
 
 class AccountLine(Static):
-    """One line: `host  12:34  3 pending  ! error`; the tooltip says it all in words."""
+    """One line: `12:34 3↑ host` (and a second, `! error`, after a failed sync); the tooltip says it all."""
 
     DEFAULT_CSS = """
     AccountLine {
-        height: 1;
+        height: auto;
+        max-height: 2;
         width: 1fr;
         color: $text-muted;
         text-wrap: nowrap;
@@ -117,29 +118,31 @@ class AccountLine(Static):
 
     def show(self, state: AccountState | None) -> None:
         self.state = state
+        # When, then what waits, then where: in a pane 20 cells wide the host is what the ellipsis takes.
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(self.host, style="bold")
         if state is None:
+            line.append(self.host, style="bold")
             self.update(line)
             return
         if state.syncing:
-            line.append(" syncing…")
-        elif self.offline:
-            line.append(" offline")
+            line.append("syncing…")
         elif state.last_sync is not None:
-            line.append(" " + self.time_text(state.last_sync))
+            line.append(self.time_text(state.last_sync))
         else:
-            line.append(" never synced")
+            line.append("never synced")
+        if self.offline:
+            line.append(" (offline)")
         if state.pending:
             line.append(f" {state.pending}↑", style="bold")
-        if state.error:
-            line.append(" ! " + safe.line(state.error), style="bold red")
+        line.append(" " + self.host, style="bold")
+        if state.error:  # a second row, so that the error shows in a pane 20 cells wide
+            line.append("\n! " + safe.line(state.error), style="bold red")
         self.update(line)
         self.tooltip = self.describe(state)
 
     def time_text(self, when: float) -> str:
         moment = datetime.fromtimestamp(when, tz=self.tz) if self.tz else datetime.fromtimestamp(when).astimezone()
-        today = datetime.now(moment.tzinfo).date()
+        today = datetime.now(moment.tzinfo).date()  # today: the time only; else the day too
         return moment.strftime("%H:%M" if moment.date() == today else "%b %d %H:%M")
 
     def describe(self, state: AccountState) -> str:

@@ -83,7 +83,22 @@ def _open_store(args: argparse.Namespace) -> Any:
         raise CliError(str(exc)) from None
     if store.notice:
         print(f"newsreader: {store.notice}", file=sys.stderr)
+    if not args.demo:
+        store.sync_sources = _account(args) is not None  # sync (issue #18): add/import/remove queued for the server
     return store
+
+
+def _account(args: argparse.Namespace) -> Any:
+    """The [sync] account, or None (none configured, or a bad [sync] table: said on stderr, changes stay local)."""
+    from newsreader.sync.account import load_account
+
+    try:
+        return load_account(Path(args.config) if getattr(args, "config", None) else None)
+    except ConfigError as exc:  # `newsreader sync` says it in full
+        log = logging.getLogger("newsreader.sync")
+        log.warning("sync: bad [sync] table, not syncing: %s", exc)
+        print(f"newsreader: bad [sync] table ({safe.line(exc)}): not syncing", file=sys.stderr)
+        return None
 
 
 def _no_fetching(args: argparse.Namespace) -> None:
@@ -497,6 +512,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
         f"synced: pushed {plural(report.pushed, 'change')}, {plural(report.new_stories, 'new story', 'new stories')},"
         f" {plural(report.new_sources, 'new source')}, {plural(report.adopted, 'flag')} taken from the server;"
         f" {report.pending} pending"
+        + (
+            f"; subscribed {report.subscribed}, unsubscribed {report.unsubscribed} there"
+            if report.subscribed or report.unsubscribed
+            else ""
+        )
+        + (f"; dropped {plural(report.dropped, 'refused change')}" if report.dropped else "")
     )
     for note in report.notes:
         _say(f"  {note}")
@@ -661,6 +682,8 @@ def run_tui(args: argparse.Namespace) -> int:
             first_page=first_page,
             state_path=state_path(),
         )
+        if not args.demo:
+            app.sync_account = _account(args)  # sync (issue #18): the account line and the periodic sync
         app.run()
     finally:
         store.close()

@@ -276,7 +276,10 @@ def _load_images(reader: dict[str, object], cfg: Config, where: str) -> None:
 
 # --- [sync] (issue #18): a sync server's account. Its names are checked here with every section's; its values are
 # read and checked by newsreader.sync.account (load_account, parse_account), which holds the sync code.
-SYNC_KEYS = ("server", "user", "protocol", "password_env", "password_command", "password_keyring", "password")
+SYNC_KEYS = (
+    *("server", "user", "protocol", "password_env", "password_command", "password_keyring", "password"),
+    "interval",  # minutes between the TUI's syncs (0: only at start and on ctrl+s)
+)
 _SECTIONS["sync"] = SYNC_KEYS  # "password" is listed only so that account.py can refuse it with a hint
 # --- end [sync]
 

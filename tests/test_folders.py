@@ -90,9 +90,7 @@ def test_the_migration_takes_tags_of_pages_saved_before_it(tmp_path: Path) -> No
     con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     con.execute(f"PRAGMA user_version = {before}")
     con.execute("INSERT INTO sources (id, url, added) VALUES (1, 'https://a.test/feed', 0)")
-    con.execute(
-        "INSERT INTO stories (id, source_id, key, title, sort_ts, first_seen) VALUES (1, 1, 'a1', 'A 1', 0, 0)"
-    )
+    con.execute("INSERT INTO stories (id, source_id, key, title, sort_ts, first_seen) VALUES (1, 1, 'a1', 'A 1', 0, 0)")
     article = '{"url": "https://a.test/1", "tags": ["Old tag"]}'
     con.execute("INSERT INTO articles (story_id, data, checked) VALUES (1, ?, 0)", (article,))
     con.commit()

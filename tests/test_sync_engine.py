@@ -377,3 +377,123 @@ def test_a_wrong_password_is_one_line_and_exit_1(
     assert code == 1 and captured.out == ""
     lines = captured.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("newsreader: error: sync: ") and "refused user" in lines[0]
+
+
+# -- subscribing and unsubscribing on the server; changes the server refuses --------------------------------------
+
+
+async def _server_feeds(server: Server) -> set[str]:
+    async with server.backend() as backend:
+        return {s.feed_url for s in await backend.subscriptions()}
+
+
+async def test_subscribing_and_unsubscribing_in_a_shows_on_the_server_and_in_b(server: Server, tmp_path: Path) -> None:
+    a, b = Store(tmp_path / "a.db"), Store(tmp_path / "b.db")
+    a.sync_sources = b.sync_sources = True  # what the CLI and the TUI set when a [sync] account is configured
+    try:
+        await server.sync(a)
+        await server.sync(b)
+        extra, tech = server.feeds.url("extra.xml"), server.feeds.url("tech.xml")
+        assert extra not in await _server_feeds(server)
+        # A subscribes (as `add` does: the source and the queued subscribe in one transaction) and unsubscribes.
+        a.add_source(extra, title="Extra")
+        assert [(p.url, p.action) for p in a.pending_sources()] == [(extra, "subscribe")]
+        assert a.remove_source(tech)
+        assert {(p.url, p.action) for p in a.pending_sources()} == {(extra, "subscribe"), (tech, "unsubscribe")}
+        if server.protocol == "fever":
+            # Fever cannot: the subscribe is dropped with a note (the source stays here), the unsubscribe is kept,
+            # so the next pull does not bring the source back while the server still lists it.
+            report = await server.sync(a)
+            assert report.subscribed == report.unsubscribed == 0
+            assert any("cannot subscribe" in n for n in report.notes) and any(
+                "still on the server" in n for n in report.notes
+            )
+            assert [(p.url, p.action) for p in a.pending_sources()] == [(tech, "unsubscribe")]
+            assert tech not in {s.url for s in a.sources()} and extra in {s.url for s in a.sources()}
+            again = await server.sync(a)
+            assert tech not in {s.url for s in a.sources()} and again.new_sources == 0
+            return
+        report = await server.sync(a)
+        assert (report.subscribed, report.unsubscribed, report.pending, report.dropped) == (1, 1, 0, 0)
+        on_server = await _server_feeds(server)
+        assert extra in on_server and tech not in on_server
+        assert tech not in {s.url for s in a.sources()}  # the pull did not bring it back
+        assert a.source_folders(a.source(extra).id or 0)  # type: ignore[union-attr]  # now one of the server's
+        # B syncs: it has the new feed and no longer the removed one (it was one of the server's feeds).
+        seen = await server.sync(b)
+        assert (seen.new_sources, seen.removed_sources) == (1, 1)
+        assert extra in {s.url for s in b.sources()} and tech not in {s.url for s in b.sources()}
+        assert not [p for p in b.pending_sources()]  # B's removal is not queued back to the server
+        b.sync_sources = False  # no account: a source never on the server, which a sync keeps
+        local = b.add_source("http://127.0.0.1:1/local-only.xml")
+        # A second sync of A sends no subscription change.
+        counting = Counting()
+        await server.sync(a, transport=counting)
+        assert not [p for p in counting.paths if "quickadd" in p or "subscription/edit" in p], counting.paths
+        await server.sync(b)
+        assert local.url in {s.url for s in b.sources()}
+    finally:
+        a.close()
+        b.close()
+
+
+class Refusing(Counting):
+    """The real FreshRSS, except that every item change (edit-tag, Fever's mark=item) is answered HTTP 400."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = (await request.aread()).decode("ascii", "replace")
+        if "edit-tag" in request.url.path or "mark=item" in body or "mark=item" in str(request.url):
+            self.paths.append("refused")
+            return httpx.Response(400, stream=httpx.ByteStream(b"no such item"), request=request)
+        self.paths.append(f"{request.method} {request.url.path}")
+        return await self._real.handle_async_request(request)
+
+
+async def test_a_change_the_server_refuses_is_dropped_after_max_tries(server: Server, tmp_path: Path) -> None:
+    from newsreader.sync.engine import MAX_TRIES
+
+    a = Store(tmp_path / "a.db")
+    try:
+        await server.sync(a)
+        story = _by_title(a)["Tech story 0"]
+        a.set_read(story.id or 0)
+        for attempt in range(1, MAX_TRIES):
+            report = await server.sync(a, transport=Refusing())
+            # The sync goes on (pull, adopt) and keeps the change, counting the refusal.
+            assert (report.pushed, report.pending, report.dropped) == (0, 1, 0)
+            assert any("refused" in n and "kept to try again" in n for n in report.notes), report.notes
+            assert list(a.pending_tries().values()) == [attempt]
+            assert _by_title(a)["Tech story 0"].read  # the pending change still wins
+        report = await server.sync(a, transport=Refusing())
+        assert (report.dropped, report.pending) == (1, 0)
+        assert any(f"dropped 1 after {MAX_TRIES} refusals" in n for n in report.notes), report.notes
+        # Dropped: the server's state wins again at the next sync.
+        await server.sync(a)
+        assert not _by_title(a)["Tech story 0"].read
+    finally:
+        a.close()
+
+
+def test_a_queued_change_set_again_starts_its_tries_over(tmp_path: Path) -> None:
+    with Store(tmp_path / "a.db") as store:
+        _, (s0, _, _) = _synced(store)
+        store.set_read(s0)
+        assert store.refused(store.pending_changes(), 5) == 0 and store.pending_tries() == {("1000", "read"): 1}
+        store.set_read(s0, False)
+        assert store.pending_tries() == {("1000", "read"): 0}
+        for _ in range(5):
+            dropped = store.refused(store.pending_changes(), 5)
+        assert dropped == 1 and store.pending_count() == 0
+
+
+def test_without_an_account_sources_queue_nothing(tmp_path: Path) -> None:
+    with Store(tmp_path / "a.db") as store:
+        store.add_source("http://127.0.0.1:1/a.xml")
+        assert store.remove_source("http://127.0.0.1:1/a.xml")
+        assert store.pending_sources() == [] and store.pending_count() == 0
+        store.sync_sources = True
+        store.add_source("http://127.0.0.1:1/b.xml")
+        store.remove_source("http://127.0.0.1:1/b.xml")
+        assert [(p.url, p.action) for p in store.pending_sources()] == [("http://127.0.0.1:1/b.xml", "unsubscribe")]
+        assert not store.remove_source("http://127.0.0.1:1/never.xml")
+        assert store.pending_count() == 1

@@ -22,7 +22,7 @@ from newsreader.store.schema import APPLICATION_ID, MIGRATIONS
 from newsreader.store.search import Search
 from newsreader.store.sources import RefreshResult
 from newsreader.store.stories import HEADLINE_PAGE, SORTS, View
-from newsreader.store.sync import PendingChange, SyncedStory, SyncState
+from newsreader.store.sync import PendingChange, PendingSource, SyncedStory, SyncState
 
 __all__ = [
     "APPLICATION_ID",
@@ -33,6 +33,7 @@ __all__ = [
     "MIGRATIONS",
     "SORTS",
     "PendingChange",
+    "PendingSource",
     "RefreshResult",
     "Store",
     "StoreError",
@@ -68,4 +69,5 @@ class Store(Articles, Search, SyncState, Retention):
             assert source.id is not None
             new = self._save_in(con, source.id, stories)
             self._record_in(con, source.id, refresh)
+            self._queue_source_in(con, source.url, "subscribe", title)  # sync (issue #18)
         return source, new

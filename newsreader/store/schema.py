@@ -134,6 +134,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX stories_by_title ON stories (title COLLATE NOCASE, sort_ts DESC, id DESC);
     CREATE INDEX sources_by_name ON sources (coalesce(nullif(title, ''), url) COLLATE NOCASE, id);
     """,
+    # 7: sync (issue #18): subscribe/unsubscribe queued for the server (one per feed URL: the last wins), and a
+    # count of the server's refusals of each queued change (dropped after sync.engine.MAX_TRIES).
+    """
+    CREATE TABLE sync_sources (
+        url TEXT PRIMARY KEY,
+        action TEXT NOT NULL CHECK (action IN ('subscribe', 'unsubscribe')),
+        title TEXT NOT NULL DEFAULT '',
+        queued REAL NOT NULL,
+        tries INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE sync_pending ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 

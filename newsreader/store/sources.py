@@ -76,7 +76,9 @@ class Sources(Connection):
         """Subscribe; adding a URL already there changes nothing and returns it. `own_title`: the title is the
         reader's (an OPML file's), kept over the feed's own at refresh."""
         with self._tx() as con:
-            return self._add_source_in(con, url, kind, title, site_url, full_text, folder, own_title)
+            source = self._add_source_in(con, url, kind, title, site_url, full_text, folder, own_title)
+            self._queue_source_in(con, source.url, "subscribe", title)  # sync (issue #18): for the server
+            return source
 
     def _add_source_in(
         self,
@@ -116,7 +118,12 @@ class Sources(Connection):
                 )
             ]
             con.executemany("DELETE FROM stories_fts WHERE rowid = ?", ((i,) for i in ids))
+            self._queue_source_in(con, url, "unsubscribe", "")  # sync (issue #18): before its sync_feeds row goes
             return con.execute("DELETE FROM sources WHERE url = ?", (url,)).rowcount > 0
+
+    def _queue_source_in(self, con: sqlite3.Connection, url: str, action: str, title: str) -> None:
+        """Sync (issue #18): queue a subscribe/unsubscribe for the server; store/sync.py does it when an account
+        is configured (`Store.sync_sources`), here it does nothing."""
 
     def source(self, url_or_id: str | int) -> Source | None:
         column = "id" if isinstance(url_or_id, int) else "url"

@@ -446,7 +446,8 @@ class Stories(Sources):
             con.execute(
                 f"""INSERT INTO sync_pending (item_id, flag, value, queued)
                     SELECT item_id, ?, ?, ? FROM sync_items WHERE story_id IN ({marks})
-                    ON CONFLICT (item_id, flag) DO UPDATE SET value = excluded.value, queued = excluded.queued""",
+                    ON CONFLICT (item_id, flag) DO UPDATE SET value = excluded.value, queued = excluded.queued,
+                    tries = 0""",
                 (flag, int(value), now, *chunk),
             )
 

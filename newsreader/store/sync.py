@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from newsreader.model import Story
+from newsreader.model import Source, Story
 from newsreader.store.stories import FLAGS, SYNC_KEY, Stories
 
 
@@ -26,6 +27,17 @@ class PendingChange:
     queued: float
 
 
+@dataclass(frozen=True, slots=True)
+class PendingSource:
+    """One queued subscribe or unsubscribe (`action`) of feed `url` on the server."""
+
+    url: str
+    action: str
+    title: str
+    queued: float
+    tries: int = 0
+
+
 @dataclass(slots=True)
 class SyncedStory:
     """A server item to keep as a story: its canonical id, the story, and the server's flags when it said."""
@@ -37,6 +49,10 @@ class SyncedStory:
 
 
 class SyncState(Stories):
+    # Set by whoever opens the store when a [sync] account is configured (the CLI, the TUI): then add_source,
+    # subscribe and remove_source queue a subscribe/unsubscribe for the server in their own transaction.
+    sync_sources: bool = False
+
     # -- the queue ----------------------------------------------------------------------------------------------
 
     def pending_changes(self) -> list[PendingChange]:
@@ -44,7 +60,84 @@ class SyncState(Stories):
         return [PendingChange(r[0], r[1], bool(r[2]), r[3]) for r in rows]
 
     def pending_count(self) -> int:
-        return int(self._read("SELECT count(*) FROM sync_pending")[0][0])
+        """Changes still to push: item flags, and subscribes/unsubscribes."""
+        rows = self._read("SELECT (SELECT count(*) FROM sync_pending) + (SELECT count(*) FROM sync_sources)")
+        return int(rows[0][0])
+
+    def refused(self, changes: Iterable[PendingChange], max_tries: int) -> int:
+        """The server refused these changes (a 4xx): count a try on each still queued as it was; drop those
+        refused `max_tries` times. Returns how many were dropped."""
+        keys = [(c.item_id, c.flag, int(c.value), c.queued) for c in changes]
+        with self._tx() as con:
+            con.executemany(
+                "UPDATE sync_pending SET tries = tries + 1 WHERE item_id = ? AND flag = ? AND value = ? AND queued = ?",
+                keys,
+            )
+            return con.execute("DELETE FROM sync_pending WHERE tries >= ?", (max_tries,)).rowcount
+
+    def pending_tries(self) -> dict[tuple[str, str], int]:
+        return {(r[0], r[1]): int(r[2]) for r in self._read("SELECT item_id, flag, tries FROM sync_pending")}
+
+    # -- the queue of subscribes and unsubscribes -------------------------------------------------------------
+
+    def _queue_source_in(self, con: sqlite3.Connection, url: str, action: str, title: str) -> None:
+        if not self.sync_sources:
+            return
+        row = con.execute(
+            "SELECT s.id, f.feed_id FROM sources s LEFT JOIN sync_feeds f ON f.source_id = s.id WHERE s.url = ?",
+            (url,),
+        ).fetchone()
+        if row is None or (action == "subscribe" and row[1] is not None):
+            return  # not subscribed here (nothing to remove), or already one of the server's feeds
+        con.execute(
+            "INSERT INTO sync_sources (url, action, title, queued) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (url) DO UPDATE SET action = excluded.action, title = excluded.title,"
+            " queued = excluded.queued, tries = 0",
+            (url, action, title, time.time()),
+        )
+
+    def pending_sources(self) -> list[PendingSource]:
+        rows = self._read("SELECT url, action, title, queued, tries FROM sync_sources ORDER BY queued, url")
+        return [PendingSource(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
+
+    def clear_pending_source(self, change: PendingSource) -> bool:
+        """Forget a subscribe/unsubscribe done on the server (unless queued again since)."""
+        with self._tx() as con:
+            cur = con.execute(
+                "DELETE FROM sync_sources WHERE url = ? AND action = ? AND queued = ?",
+                (change.url, change.action, change.queued),
+            )
+            return cur.rowcount > 0
+
+    def refused_source(self, change: PendingSource, max_tries: int) -> bool:
+        """The server refused it: one more try counted; True when it was dropped (refused max_tries times)."""
+        with self._tx() as con:
+            con.execute(
+                "UPDATE sync_sources SET tries = tries + 1 WHERE url = ? AND action = ? AND queued = ?",
+                (change.url, change.action, change.queued),
+            )
+            return (
+                con.execute("DELETE FROM sync_sources WHERE url = ? AND tries >= ?", (change.url, max_tries)).rowcount
+                > 0
+            )
+
+    def remove_server_source(self, url: str) -> bool:
+        """Remove a source the server no longer lists (unsubscribed on another device): nothing is queued."""
+        with self._lock:  # reentrant: no other thread sees sync_sources off meanwhile
+            was, self.sync_sources = self.sync_sources, False
+            try:
+                return self.remove_source(url)
+            finally:
+                self.sync_sources = was
+
+    def mapped_sources(self) -> dict[int, str]:
+        """Sources that are one of the server's feeds (as the last pull mapped them): source id -> feed id."""
+        return {int(r[1]): str(r[0]) for r in self._read("SELECT feed_id, source_id FROM sync_feeds")}
+
+    def add_server_source(self, url: str, title: str = "", site_url: str = "", folder: str = "") -> Source:
+        """A source for one of the server's feeds (the pull's), in its folder: nothing is queued for the server."""
+        with self._tx() as con:
+            return self._add_source_in(con, url, "feed", title, site_url, True, folder)
 
     def clear_pending(self, changes: Iterable[PendingChange]) -> int:
         """Forget changes the server accepted; one queued again since (another value or a later time) stays."""

@@ -30,6 +30,9 @@ PROTOCOLS = ("greader", "fever")
 COMMAND_TIMEOUT = 30.0  # seconds for password_command (a GPG pin-entry may wait for the user)
 
 
+DEFAULT_INTERVAL = 15.0  # minutes
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     server: str
@@ -38,6 +41,7 @@ class Account:
     password_env: str = ""
     password_command: tuple[str, ...] = ()
     password_keyring: str = ""
+    interval: float = DEFAULT_INTERVAL  # minutes between the TUI's syncs; 0: only at start and on demand
 
     def password(self) -> str:
         """The password, from its source; SyncAuthError (saying which source and why) when there is none."""
@@ -139,7 +143,10 @@ def parse_account(table: object, where: str) -> Account:
         raise ConfigError(
             f"{here}: give exactly one of 'password_env', 'password_command', 'password_keyring' (found {which})"
         )
-    return Account(server, user, protocol, env, tuple(command), ring)
+    interval = table.get("interval", DEFAULT_INTERVAL)
+    if isinstance(interval, bool) or not isinstance(interval, int | float) or not 0 <= interval <= 24 * 60:
+        raise ConfigError(f"{here}: 'interval' must be minutes from 0 (off) to 1440, not {interval!r}")
+    return Account(server, user, protocol, env, tuple(command), ring, float(interval))
 
 
 def load_account(path: Path | None = None) -> Account | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -22,6 +22,9 @@ from newsreader.store import Store
 from newsreader.tui import commands, state
 from newsreader.tui.reader import Reader
 from newsreader.tui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from newsreader.sync.account import Account
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class NewsReaderApp(App[None]):
         self.clock = clock or (lambda: datetime.now(UTC))
         # "All stories", first page, already being read (cli starts it before importing Textual).
         self.first_page = first_page
+        self.sync_account: Account | None = None  # sync (issue #18): set by run_tui when [sync] is configured
         self._pool: Executor | None = None
         if self.config.keys:
             self.set_keymap(self.config.keys)  # [keys] in config.toml, by binding id (cli checked the ids)

@@ -55,6 +55,7 @@ MAIN = [
     Binding("v", "pager", "Read the story in the pager (config: pager)", show=False, id="main.pager"),
     Binding("w", "text_browser", "Open the link in the terminal browser", show=False, id="main.text-browser"),
     # --- end issue #16 part C
+    Binding("ctrl+s", "sync_now", "Sync with the aggregator now (config: sync)", show=False, id="main.sync-now"),
 ]
 
 # -- views (issue #16): stars, unread only, the order; kept across runs (tui/state.py). The main screen's, like MAIN;

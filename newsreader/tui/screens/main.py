@@ -53,6 +53,7 @@ from newsreader.tui.screens.dialogs import (
     TagsScreen,
     TextInputScreen,
 )
+from newsreader.tui.widgets.account_line import AccountLine, SourcesPane
 from newsreader.tui.widgets.article_view import ArticleView, RelatedList
 from newsreader.tui.widgets.headline_list import PAGE, HeadlineList
 from newsreader.tui.widgets.key_bar import KeyBar
@@ -167,7 +168,15 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
-            yield SourceList(id="sources")
+            with SourcesPane(id="sources"):  # the pane (its border, width, focus): the account line, then the list
+                yield AccountLine(  # sync (issue #18)
+                    getattr(self.app, "sync_account", None),
+                    self.reader.store,
+                    self.reader.config.network,
+                    offline=self.reader.offline,
+                    id="account-line",
+                )
+                yield SourceList(id="source-list")
             yield HeadlineList(id="headlines", clock=self.reader.clock)
             yield ArticleView(id="article")
         with Vertical(id="bottom"):  # the search box is mounted here on the first `/`
@@ -450,6 +459,7 @@ class MainScreen(Screen[None]):
 
     def on_store_changed(self, message: StoreChanged) -> None:
         self.load_sources()
+        self.query_one(AccountLine).refresh_state()  # sync (issue #18): the pending count
         if message.headlines:
             self.load_headlines()
 
@@ -1141,7 +1151,9 @@ class MainScreen(Screen[None]):
         place = kept.get("place")
         place = place if isinstance(place, dict) else {}
         source = place.get("source", ALL)
-        known = source in (ALL, STARRED) or (isinstance(source, str) and (source.isdigit() or source.startswith(FOLDER)))
+        known = source in (ALL, STARRED) or (
+            isinstance(source, str) and (source.isdigit() or source.startswith(FOLDER))
+        )
         ident = source if isinstance(source, str) and known else ALL
         self.starred = ident == STARRED
         self.source_id = selection_of(ident)
@@ -1208,3 +1220,14 @@ class MainScreen(Screen[None]):
             article.scroll_to(y=y, animate=False)
             return
         self.set_timer(0.05, lambda: self._scroll_story(y, tries - 1))
+
+    def action_sync_now(self) -> None:  # sync (issue #18)
+        line = self.query_one(AccountLine)
+        if line.account is None:
+            self.set_status("No sync account: add a [sync] table to config.toml (README, Sync).")
+        elif self.reader.offline:
+            self.set_status("Offline: no sync (start without --offline).")
+        elif line.sync_now():
+            self.set_status(f"Syncing with {line.host}…")
+        else:
+            self.set_status("A sync is already running.")

@@ -350,6 +350,71 @@ def _related(tree: Any, page_url: str) -> tuple[list[Related], list[Any]]:
     return related, blocks
 
 
+CARD_HEADINGS = ("h2", "h3", "h4", "h5")
+CARD_PARTS = (
+    "self::p or self::h2 or self::h3 or self::h4 or self::h5 or self::li or self::div[not(*)] or self::span[not(*)]"
+)
+CARD_MAX = 600  # characters: a card is a headline and a teaser, never a section of the story
+CARD_DEPTH = 5  # levels from a card's heading up to the parent of its card
+CARDS_MIN = 3  # siblings of one shape, each a card: a list of other stories
+
+
+def _cards(tree: Any, page_url: str) -> list[Any]:
+    """Cards of other stories: at least CARDS_MIN sibling elements of the same tag and class, each short, each
+    with a heading (one or two: a category line may be one) linking to a page of its own on this site, not this
+    page (a teaser list: "More from ...", a grid of posts). A list of other sites' pages (tools, shops, sources)
+    under linked headings is the story's own, and stays."""
+    found: list[Any] = []
+    here = urlsplit(page_url).path.rstrip("/")
+    declared = tree.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
+    site = {urlsplit(urljoin(page_url, u.strip())).hostname for u in [page_url, *declared]} - {None}
+    # Only the few elements that hold a linked heading can be cards: found from those headings up (fast).
+    groups: dict[tuple[Any, str, str], None] = {}
+    for heading in _linked_headings(tree):
+        node = heading
+        for _ in range(CARD_DEPTH):
+            parent = node.getparent()
+            if parent is None or parent.tag == "body":
+                break
+            groups.setdefault((parent, node.tag, node.get("class") or ""), None)
+            node = parent
+    for parent, tag, klass in groups:
+        members = [c for c in parent if c.tag == tag and (c.get("class") or "") == klass]
+        if len(members) >= CARDS_MIN:
+            targets: list[set[str]] = []
+            for node in members:
+                if _longer_than(node, CARD_MAX):
+                    break
+                heads = _linked_headings(node)
+                if not 1 <= len(heads) <= 2:
+                    break
+                links = [
+                    urlsplit(urljoin(page_url, a.get("href").strip())) for h in heads for a in h.xpath(".//a[@href]")
+                ]
+                targets.append({u.path.rstrip("/") for u in links if u.hostname in site} - {"", here})
+            else:
+                # Each card links to a story no other card links to (a category shared by all is no story).
+                if all(t - set().union(*(o for j, o in enumerate(targets) if j != i)) for i, t in enumerate(targets)):
+                    found.extend(members)
+    return found
+
+
+def _longer_than(node: Any, limit: int) -> bool:
+    """Whether a node's text (spaces aside) is longer than limit: read only as far as needed."""
+    size = 0
+    for piece in node.itertext():
+        size += len(piece) - piece.count(" ") - piece.count("\n") - piece.count("\t")
+        if size > limit:
+            return True
+    return False
+
+
+def _linked_headings(node: Any) -> list[Any]:
+    """The h2-h5 headings under a node (itself left out) that hold a link; by iteration (an XPath over every
+    element is slow on deep pages)."""
+    return [h for h in node.iterdescendants(*CARD_HEADINGS) if any(a.get("href") for a in h.iter("a"))]
+
+
 def _mostly_links(block: Any, links: list[Any], heading: str) -> bool:
     """A list of headlines is mostly link text; a section of the story under a heading such as "More ways to ..."
     or "Top 10 ..." is mostly prose (measured: taking those for lists cut real paragraphs from bodies)."""
@@ -648,7 +713,13 @@ def _extract(html: str | bytes, url: str, content_type: str | None) -> Article:
     article.related, related_blocks = _related(tree, url)
     # Shown apart from the body, so left out of it: each of these was found on the page, by its element.
     apart = _Apart(
-        [article.title, caption, *(_text(node) for node, _ in [*credits, *bylines]), *_calls_to_action(tree)],
+        [
+            article.title,
+            caption,
+            *(_text(node) for node, _ in [*credits, *bylines]),
+            *_calls_to_action(tree),
+            *(_text(n) for card in _cards(tree, url) for n in card.xpath(f"descendant-or-self::*[{CARD_PARTS}]")),
+        ],
         [r.title for r in article.related],
         [_text(h) for b in related_blocks for h in b.xpath(RELATED_HEADING_XPATH)],
     )

@@ -372,3 +372,10 @@ def test_reader_settings_of_part_c_are_read_and_checked(tmp_path: Path) -> None:
     ]:
         with pytest.raises(ConfigError, match=said.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
             load_config(write(tmp_path, bad))
+
+
+def test_the_readme_lists_every_binding_id() -> None:
+    # The README's Keys section is what people remap by: a binding added without it is a key nobody can find.
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = sorted(i for i in commands.binding_ids() if f"`{i}`" not in readme)
+    assert missing == [], f"README.md's Keys section lacks {missing}"

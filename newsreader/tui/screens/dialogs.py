@@ -24,6 +24,7 @@ def _keys(binding: Binding, keymap: dict[str, str] | None = None) -> str:
     names = {
         "question_mark": "?",
         "slash": "/",
+        "asterisk": "*",
         "escape": "Esc",
         "enter": "Enter",
         "space": "Space",

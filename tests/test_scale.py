@@ -238,3 +238,24 @@ async def test_the_tui_reports_an_abandoned_parse_and_the_other_sources_and_keys
         assert app.screen.query_one(HeadlineList).cursor == 1
     errors = {s.url.rsplit("/", 1)[1]: s.error for s in store.sources()}
     assert errors == {"slow.xml": "parsing took longer than 1 s; abandoned", "small.xml": ""}
+
+
+def test_subscribing_to_a_feed_that_overruns_its_parse_limit_is_a_clear_error(
+    store: Store, httpserver: HTTPServer, pool: GuardedPool
+) -> None:
+    from newsreader.refresh import SubscribeError
+
+    httpserver.expect_request("/big.xml").respond_with_data(slow_feed(), content_type="application/rss+xml")
+    httpserver.expect_request("/small.xml").respond_with_data(rss("small", 3), content_type="application/rss+xml")
+    cfg = config(parse_timeout=1.0)
+
+    async def subscribe(url: str) -> Any:
+        async with Fetcher(cfg.network) as fetcher:
+            return await Refresher(store, fetcher, cfg, executor=pool).subscribe(url)
+
+    with pytest.raises(SubscribeError, match=r"big\.xml: parsing took longer than 1 s; abandoned$"):
+        asyncio.run(subscribe(httpserver.url_for("/big.xml")))
+    assert store.sources() == []  # nothing half-made
+    assert pool.replaced == 1
+    done = asyncio.run(subscribe(httpserver.url_for("/small.xml")))  # the replaced worker reads the next one
+    assert done.new == 3

@@ -11,6 +11,7 @@ from newsreader import safe, urls
 from newsreader.config import Config
 from newsreader.fetch import ACCEPT_PAGE, Fetcher, FetchError, Response
 from newsreader.model import Source
+from newsreader.refresh.guard import TimeLimitError, WorkerDied
 from newsreader.refresh.reading import no_headlines, read_response
 from newsreader.sources.discover import find_feeds, sniff
 from newsreader.sources.feed import FeedError
@@ -29,6 +30,8 @@ class Refreshing(Protocol):
     config: Config
 
     async def _cpu(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+    async def _limited(self, limit: float, what: str, fn: Callable[..., T], *args: Any) -> T: ...
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
 
@@ -117,8 +120,10 @@ async def _subscribe_feed(
         except FetchError as exc:
             raise SubscribeError(f"{url}: {exc}") from None
     try:
-        read = await self._cpu(read_response, resp, "feed", None, self.config.max_items_per_source)
-    except FeedError as exc:
+        read = await self._limited(
+            self.config.parse_timeout, "parsing", read_response, resp, "feed", None, self.config.max_items_per_source
+        )
+    except (FeedError, TimeLimitError, WorkerDied) as exc:
         raise SubscribeError(f"{url}: {exc}") from None
     first = RefreshResult(title=read.title, etag=resp.etag, last_modified=resp.last_modified, warning=read.warning)
     source, new = await self._db(
@@ -141,8 +146,16 @@ async def _subscribe_page(
     """Subscribe to a page's scraped headlines; `asked`: scraping was asked for (the page may have a feed)."""
     rule = rule_for(url, self.config.scrape)
     try:
-        read = await self._cpu(read_response, resp, "scrape", rule, self.config.max_items_per_source)
-    except ScrapeError as exc:
+        read = await self._limited(
+            self.config.parse_timeout,
+            "reading the page",
+            read_response,
+            resp,
+            "scrape",
+            rule,
+            self.config.max_items_per_source,
+        )
+    except (ScrapeError, TimeLimitError, WorkerDied) as exc:
         raise SubscribeError(f"{url}: {exc}") from None
     stories, title = read.stories, read.title
     if not stories:

@@ -916,8 +916,10 @@ class MainScreen(Screen[None]):
         from newsreader.refresh import Refresher, SubscribeError
 
         try:
+            executor = await asyncio.to_thread(self.reader.worker_pool, 1)  # the parse under its time limit
             async with Fetcher(self.reader.config.network) as fetcher:
-                done = await Refresher(self.reader.store, fetcher, self.reader.config).subscribe(url)
+                refresher = Refresher(self.reader.store, fetcher, self.reader.config, executor=executor)
+                done = await refresher.subscribe(url)
         except SubscribeError as exc:
             log.warning("could not subscribe to %s: %s", url, exc)
             self.set_status(f"Could not subscribe: {safe.line(exc)}")

@@ -374,3 +374,26 @@ async def test_unread_only_keeps_its_rows_in_place_as_stories_are_read(store: St
         await pilot.press("U", "U")  # read anew: the three read ones leave
         await settle(app, pilot)
         assert heads(app).total == 257
+
+
+async def test_n_goes_on_in_the_sources_pane_order_folders_first(two_sources: Store, clock: Any) -> None:
+    # The pane shows folders first: "Z" (Alpha, Gamma), then Beta at the top level. From Alpha, n goes to Gamma,
+    # the next source on screen, not to Beta (next by name).
+    gamma = two_sources.add_source("https://gamma.example/feed", "feed", "Gamma")
+    assert gamma.id is not None
+    two_sources.save_stories(gamma.id, [Story(key="g0", title="Gamma story", url="https://gamma.example/0")])
+    by_name = {s.name: s.id for s in two_sources.sources()}
+    for name in ("Alpha", "Gamma"):
+        assert two_sources.move_source(by_name[name] or 0, "Z")
+    app = make_app(two_sources, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("h", "j", "j", "l")  # All stories -> folder Z -> Alpha
+        await settle(app, pilot)
+        assert headline_title(app) == "Headlines: Alpha"
+        await pilot.press("A")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert headline_title(app) == "Headlines: Gamma"
+        assert "On to Gamma." in screen_text(app)

@@ -151,7 +151,9 @@ class GuardedPool(Executor):
                     self._stop(process, conn)
                     worker = None
                     self.replaced += 1
-                    future.set_exception(WorkerDied(f"{what} failed: its worker process ended ({exc or 'killed'})"))
+                    future.set_exception(
+                        WorkerDied(f"{what} failed: its worker process ended ({str(exc) or 'killed'})")
+                    )
                     continue
                 except Exception as exc:  # the job would not pickle (a bug of ours): it fails, the worker stays
                     log.exception("%s could not be handed to a worker", what)

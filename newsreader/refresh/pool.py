@@ -6,6 +6,7 @@ stderr (the TUI draws there) and leave when their parent is gone.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -59,6 +60,9 @@ def _worker_init(parent: int, log: Path | None = None) -> None:
     """In a pool worker: say nothing on stderr (the TUI draws there; failures come back as exceptions, and are
     logged to the parent's log file), and leave when the process that started it is gone (killed with SIGKILL,
     it cannot say so)."""
+    # Ctrl-C reaches the whole process group: the parent stops its workers itself (GuardedPool.shutdown, the watch
+    # below), so a worker ignores it rather than dying mid-job and being logged and replaced during shutdown.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)

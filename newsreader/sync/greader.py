@@ -164,9 +164,12 @@ class GReader(Backend):
         for s in subs:
             if not isinstance(s, dict) or not isinstance(s.get("id"), str):
                 raise SyncProtocolError(f"{self.base}: a subscription without an id in {path}")
+            categories = s.get("categories") or []
+            if not isinstance(categories, list):
+                raise SyncProtocolError(f"{self.base}: a subscription's categories are not a list in {path}")
             folders = tuple(
                 str(c.get("label") or str(c.get("id", "")).removeprefix(LABEL))
-                for c in s.get("categories") or []
+                for c in categories
                 if isinstance(c, dict)
             )
             feed_url = str(s.get("url") or "") or s["id"].removeprefix("feed/")

@@ -284,13 +284,14 @@ class MainScreen(Screen[None]):
         self.post_message(StoryLoaded(story, present(story)))
 
     @work(thread=True, exclusive=True, group="story", exit_on_error=False)
-    def jump_unread(self, forward: bool, request: ListRequest) -> None:
-        """The next (or previous) unread story after request.select_story, opened once its list is shown."""
+    def jump_unread(self, forward: bool, request: ListRequest, order: tuple[int, ...] = ()) -> None:
+        """The next (or previous) unread story after request.select_story, opened once its list is shown; `order`:
+        the sources as the sources pane shows them (its tree), for going on into the next one."""
         store = self.reader.store
         found = store.next_unread(request.select_story, forward=forward, view=request.view)
         if (found is None or found.id is None) and request.view.source_id is not None and not request.query:
             # None left in this source: on into the next one (the previous one, going back) with unread stories.
-            view = self._next_source_view(request.view, forward)
+            view = self._next_source_view(request.view, forward, order)
             if view is not None:
                 found = store.next_unread(None, forward=forward, view=view)
                 if found is not None and found.id is not None:
@@ -303,16 +304,17 @@ class MainScreen(Screen[None]):
             return
         self.post_message(list_state(store, replace(request, select_story=found.id, open_it=True)))
 
-    def _next_source_view(self, view: View, forward: bool) -> View | None:
-        """The view of the next source (in the sources pane's order) with unread stories, or None (in a thread)."""
-        sources = [s for s in self.reader.store.sources() if s.id is not None]
-        ids = [s.id for s in sources]
-        if view.source_id not in ids:
+    def _next_source_view(self, view: View, forward: bool, order: tuple[int, ...]) -> View | None:
+        """The view of the next source in the sources pane's order (`order`: its tree, as shown) with unread
+        stories, or None (in a thread)."""
+        unread = {s.id: s.unread for s in self.reader.store.sources() if s.id is not None}
+        ids = [i for i in order if i in unread]
+        if not isinstance(view.source_id, int) or view.source_id not in ids:
             return None
         here = ids.index(view.source_id)
-        after = sources[here + 1 :] if forward else sources[:here][::-1]
-        nxt = next((s for s in after if s.unread), None)
-        return replace(view, source_id=nxt.id) if nxt is not None else None
+        after = ids[here + 1 :] if forward else ids[:here][::-1]
+        nxt = next((i for i in after if unread[i]), None)
+        return replace(view, source_id=nxt) if nxt is not None else None
 
     # -- workers: the network -------------------------------------------------------------------------
 
@@ -651,7 +653,7 @@ class MainScreen(Screen[None]):
     def action_next_unread(self, forward: bool = True) -> None:
         current = self.headlines.current
         request = ListRequest(self._list_key(), self._view(), self.search_query, current.id if current else None)
-        self.jump_unread(forward, request)
+        self.jump_unread(forward, request, self.query_one(SourceList).source_order())
 
     def _open(self, url: str) -> None:
         self.open_link(url, self.reader.config.browser)

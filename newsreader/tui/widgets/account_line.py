@@ -192,6 +192,9 @@ class AccountLine(Static):
         except StoreError as exc:
             log.error("sync: %s", exc)
             message, severity = f"Sync: {safe.line(exc)}", "error"
+        except Exception as exc:  # a bug of ours or an answer nobody foresaw: said and logged; the next sync runs
+            log.exception("sync: unexpected failure")
+            message, severity = f"Sync failed unexpectedly: {safe.line(exc)} (details in the log)", "error"
         if report is not None:
             message = summary(report)
         try:

@@ -178,6 +178,10 @@ class SourceList(VirtualList):
         if ident in ids:
             self.cursor = ids.index(ident)
 
+    def source_order(self) -> tuple[int, ...]:
+        """The sources' ids as the pane shows them, top to bottom (the tree; none hidden in a closed folder)."""
+        return tuple(int(row[0]) for row in self._rows if row[0].isdigit())
+
     def label(self, index: int) -> str:
         """The text of one entry, as drawn."""
         return self._label(*self._rows[index][1:]).plain

@@ -13,7 +13,7 @@ from textual.widgets import Input, OptionList
 from newsreader.model import Article, Folder, Story, Tag
 from newsreader.store import Store
 from newsreader.tui.app import NewsReaderApp
-from newsreader.tui.screens.dialogs import TagsScreen, TextInputScreen
+from newsreader.tui.screens.dialogs import ConfirmScreen, TagsScreen, TextInputScreen
 from newsreader.tui.widgets.headline_list import HeadlineList
 from newsreader.tui.widgets.source_list import SourceList
 
@@ -159,8 +159,12 @@ async def test_a_folder_shows_the_headlines_of_all_its_sources(tree_store: Store
         assert str(app.screen.query_one("#headlines").border_title) == "Headlines: Folder: Tech"
         await go_to(app, pilot, "f:Tech/Python/Async")
         assert headlines.total == 2
-        # A on a folder marks that folder read, nothing else.
+        # A on a folder asks first, then marks that folder read, nothing else.
         await pilot.press("A")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Mark all 2 unread stories of Folder: Tech/Python/Async read?" in str(app.screen.question)
+        await pilot.press("y")
         await settle(app, pilot)
         assert pane(app).folder_unread["Tech"] == 6 and pane(app).total_unread == 12
 

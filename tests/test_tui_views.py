@@ -397,3 +397,45 @@ async def test_n_goes_on_in_the_sources_pane_order_folders_first(two_sources: St
         await settle(app, pilot)
         assert headline_title(app) == "Headlines: Gamma"
         assert "On to Gamma." in screen_text(app)
+
+
+async def test_A_in_starred_asks_and_marks_only_the_starred_stories_and_u_undoes_an_m(
+    two_sources: Store, clock: Any
+) -> None:
+    from newsreader.tui.screens.dialogs import ConfirmScreen
+
+    starred = [s.id or 0 for s in two_sources.headlines(None)[:2]]
+    two_sources.set_starred(starred, True)
+    app = make_app(two_sources, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("h", "j", "l")  # All stories -> Starred
+        await settle(app, pilot)
+        assert headline_title(app) == "Starred"
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "of every starred story read?" in str(app.screen.question)
+        await pilot.press("y")
+        await settle(app, pilot)
+        unread = {s.id for s in two_sources.headlines(None) if not s.read}
+        assert len(unread) == 4 and not unread & set(starred)  # the 2 starred read, the other 4 untouched
+        # m marks one story read; u gives it back, like an A.
+        await pilot.press("h", "k", "l")  # All stories
+        await settle(app, pilot)
+        first = app.screen.query_one(HeadlineList).current
+        assert first is not None and first.id is not None
+        while first.read:  # the first unread one
+            await pilot.press("j")
+            first = app.screen.query_one(HeadlineList).current
+            assert first is not None and first.id is not None
+        first_id: int = first.id or 0
+        await pilot.press("m")
+        await settle(app, pilot)
+        story = two_sources.story(first_id)
+        assert story is not None and story.read
+        await pilot.press("u")
+        await settle(app, pilot)
+        story = two_sources.story(first_id)
+        assert story is not None and not story.read
+        assert "unread again" in screen_text(app)

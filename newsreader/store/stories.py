@@ -420,10 +420,10 @@ class Stories(Sources):
         with self._tx() as con:
             self._set_flag_in(con, "starred", _ids(story_ids), starred)
 
-    def mark_source_read(self, source_id: Selection) -> list[int]:
-        """Mark every unread story of a source (a folder, a tag; None: of all sources) read; queued for the sync server. Returns
-        their ids, so that it can be undone (set_read)."""
-        clause, args = where(source_id, True)
+    def mark_source_read(self, source_id: Selection, starred_only: bool = False) -> list[int]:
+        """Mark every unread story of a source (a folder, a tag; None: of all sources; starred_only: only the starred
+        ones, the Starred view) read; queued for the sync server. Returns their ids, so that it can be undone."""
+        clause, args = where(source_id, True, starred_only)
         with self._tx() as con:
             ids = [r[0] for r in con.execute(f"SELECT st.id FROM stories st{clause}", args)]
             self._set_flag_in(con, "read", ids, True)

@@ -43,7 +43,7 @@ MAIN = [
         "A", "mark_source_read", "Mark source read (All stories: asks first)", show=False, id="main.mark-source-read"
     ),
     Binding("a", "add_source", "Subscribe to a feed or page", show=False, id="main.add-source"),
-    Binding("u", "undo_mark_read", "Undo the last mark-source-read", show=False, id="main.undo-read"),
+    Binding("u", "undo_mark_read", "Undo the last mark-read (m, or A)", show=False, id="main.undo-read"),
     Binding("r", "refresh_source", "Refresh", id="main.refresh"),
     Binding("R", "refresh_all", "Refresh all", id="main.refresh-all"),
     Binding("slash", "search", "Search", id="main.search"),

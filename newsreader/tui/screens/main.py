@@ -709,6 +709,8 @@ class MainScreen(Screen[None]):
         story.read = not story.read
         if story.read and self.unread_only:
             self._read_here.add(story.id)
+        # u undoes the last mark-read, this one as much as an A (marking unread leaves nothing to undo).
+        self._last_marked = (f"“{safe.line(story.title)}”", [story.id]) if story.read else None
         self.headlines.set_read(story.id, story.read)
         self._save_read(story.id, story.read)
 
@@ -736,24 +738,36 @@ class MainScreen(Screen[None]):
         self.post_message(StatusChanged(f"Saved to {path}"))
 
     def action_mark_source_read(self) -> None:
-        source_id = self.source_id
-        if source_id is not None:
-            whose = self.query_one(SourceList).describe(source_id)
-            self._mark_all_read(source_id, whose or "this source")
+        source_id, starred = self.source_id, self.starred
+        whose = self.query_one(SourceList).describe(source_id) if source_id is not None else ""
+        if isinstance(source_id, int):
+            self._mark_all_read(source_id, whose or "this source")  # one source: at once (u undoes it)
             return
-        # Every source at once: asked first (u undoes it, too).
-        unread = self.query_one(SourceList).total_unread
+        # A folder, a tag, Starred or every source at once: asked first (u undoes it, too).
+        if starred:
+            name, what = "Starred", "every starred story"
+        elif source_id is None:
+            name, what = "every source", "every source"
+        else:
+            name = what = whose
+        pane = self.query_one(SourceList)
+        count: int | None = None  # a tag's or Starred's unread stories are not counted on the event loop
+        if source_id is None and not starred:
+            count = pane.total_unread
+        elif isinstance(source_id, Folder):
+            count = pane.folder_unread.get(source_id.path, 0)
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._mark_all_read(None, "every source")
+                self._mark_all_read(source_id, name, starred)
 
-        question = Text(f"Mark all {plural(unread, 'unread story', 'unread stories')} of every source read?")
-        self.app.push_screen(ConfirmScreen("Mark everything read", question), answered)
+        stories = plural(count, "unread story", "unread stories") if count is not None else "the unread stories"
+        question = Text(f"Mark all {stories} of {what} read?")
+        self.app.push_screen(ConfirmScreen("Mark read", question), answered)
 
     @work(thread=True, group="read", exit_on_error=False)
-    def _mark_all_read(self, source_id: Selection, name: str) -> None:
-        ids = self.reader.store.mark_source_read(source_id)
+    def _mark_all_read(self, source_id: Selection, name: str, starred_only: bool = False) -> None:
+        ids = self.reader.store.mark_source_read(source_id, starred_only)
         self.post_message(MarkedRead(name, ids))
         self.post_message(StoreChanged(headlines=True))
 
@@ -764,7 +778,7 @@ class MainScreen(Screen[None]):
 
     def action_undo_mark_read(self) -> None:
         if self._last_marked is None:
-            self.set_status("Nothing to undo (u undoes the last A, mark source read).")
+            self.set_status("Nothing to undo (u undoes the last mark-read: m, or A).")
             return
         (name, ids), self._last_marked = self._last_marked, None
         self._undo_mark_read(name, ids)

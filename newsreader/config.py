@@ -66,7 +66,7 @@ DEFAULT_CONFIG = """\
 # Pictures (issue #17): the lead photo and the body's images in the article pane, kept for offline reading.
 # images = "auto"          # "auto": Kitty or Sixel graphics if the terminal answers so, else coloured half cells;
 #                          # "halfcell": always half cells; "off": no pictures, only their captions and addresses
-# images_per_refresh = 30  # lead photos fetched at refresh, of stories whose whole text was fetched (0 or more)
+# images_per_refresh = 30  # pictures fetched at refresh (lead photo, then the body's) of stories fetched whole
 # image_bytes_per_refresh = 20971520  # 20 MiB of pictures in all, per refresh (0 or more)
 # image_cache_bytes = 209715200  # 200 MiB of pictures kept on disk; the least recently read go first,
 #                                # starred stories' pictures stay

@@ -348,3 +348,43 @@ def test_the_pictures_bench_runs() -> None:
     got = json.loads(out.stdout)
     assert got["open_uncached_ms"] > 0 and got["open_cached_ms"] > 0 and got["open_text_only_ms"] > 0
     assert set(got["scroll_key_to_repaint_ms"]) == {"pictures", "off"}
+
+
+def test_refresh_keeps_the_body_pictures_too_for_offline_reading(store: Store, images_server: str) -> None:  # noqa: F811
+    import asyncio
+
+    from newsreader.fetch import Fetcher
+    from newsreader.refresh import Refresher
+    from tests.test_images import _Images, jpeg
+
+    _Images.routes["/bfeed.xml"] = (
+        "application/rss+xml",
+        f'<rss version="2.0"><channel><title>B</title><item><title>Story</title><link>{images_server}/b.html</link>'
+        "<guid>b</guid></item></channel></rss>".encode(),
+    )
+    for name in ("blead", "body1", "body2"):
+        _Images.routes[f"/{name}.jpg"] = ("image/jpeg", jpeg(320, 200))
+    paragraph = "<p>A paragraph of the story, long enough to keep for the reader.</p>"
+    page = (
+        f'<html><head><title>Story</title><meta property="og:image" content="{images_server}/blead.jpg"></head>'
+        f"<body><article><h1>Story</h1>{paragraph * 4}"
+        f'<figure><img src="{images_server}/body1.jpg" alt="First"></figure>{paragraph * 4}'
+        f'<figure><img src="{images_server}/body2.jpg" alt="Second"></figure>{paragraph * 4}'
+        "</article></body></html>"
+    )
+    _Images.routes["/b.html"] = ("text/html; charset=utf-8", page.encode())
+    source, _ = store.subscribe(images_server + "/bfeed.xml", [], RefreshResult(), title="B")
+    config = Config(network=NetworkConfig(deadline=5), images_per_refresh=10)
+
+    async def go() -> None:
+        async with Fetcher(config.network) as fetcher:
+            await Refresher(store, fetcher, config).refresh_source(source, full_text=True)
+
+    asyncio.run(go())
+    story = store.headlines(source.id)[0]
+    kept_story = store.story(story.id or 0)
+    assert kept_story is not None and kept_story.article is not None
+    assert "body1.jpg" in kept_story.article.text and "body2.jpg" in kept_story.article.text
+    cache = ImageCache(image_cache_dir())
+    for name in ("blead", "body1", "body2"):
+        assert cache.path(f"{images_server}/{name}.jpg").is_file(), name

@@ -358,20 +358,26 @@ class Refresher:
             await self._write(self.store.save_article, story.id, None, str(exc))
             return None, str(exc)
         await self._write(self.store.save_article, story.id, article)
-        if budget is not None and article.image and article.image.url and budget.take_picture():
-            await self._keep_picture(article.image.url, budget)
+        if budget is not None:
+            from newsreader.render import article_pictures
+
+            # The lead photo, then the body's pictures, for offline reading: as many as the budget has left.
+            for url in article_pictures(article):
+                if not budget.take_picture():
+                    break
+                await self._keep_picture(url, budget)
         return article, ""
 
     async def _keep_picture(self, url: str, budget: ArticleBudget) -> None:
-        """A story's lead photo into the picture cache for offline reading (issue #17); a failure is logged and
-        the photo is tried again when the story is opened."""
+        """A story's picture into the picture cache for offline reading (issue #17); a failure is logged and the
+        picture is tried again when the story is opened."""
         from newsreader.config import image_cache_dir
         from newsreader.images import ImageCache, ImageError, fetch_image
 
         try:
             png = await fetch_image(self.fetcher, ImageCache(image_cache_dir(), self.config.image_cache_bytes), url)
         except (ImageError, OSError) as exc:
-            log.info("lead photo %s not kept: %s", url, exc)
+            log.info("picture %s not kept: %s", url, exc)
             return
         budget.used_picture_bytes += len(png)
 

@@ -167,6 +167,7 @@ class Story:
     updated: datetime | None = None
     summary: str = ""  # HTML or text from the feed/listing (teaser)
     content: str = ""  # full HTML from the feed, when it carries it
+    tags: list[str] = field(default_factory=list)  # the feed's categories of the entry (kept as story tags)
     id: int | None = None
     source_id: int | None = None
     source_title: str = ""

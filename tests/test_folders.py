@@ -334,3 +334,35 @@ def test_a_source_new_from_the_server_takes_its_folder_and_a_known_one_keeps_its
         "https://none.test/feed": "",
     }
     assert mine.id is not None and store.source_folders(mine.id) == ("Theirs",)
+
+
+# -- story tags from the feed's categories ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><item><title>One</title><guid>1</guid>'
+        b"<link>https://f.test/1</link><category>Science</category><category> Space  news </category>"
+        b"<category>Science</category></item></channel></rss>",
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>F</title><id>f</id>'
+        b"<updated>2026-11-01T00:00:00Z</updated><entry><title>One</title><id>1</id>"
+        b'<link href="https://f.test/1"/><updated>2026-11-01T00:00:00Z</updated>'
+        b'<category term="Science"/><category term="Space news"/></entry></feed>',
+    ],
+    ids=["rss", "atom"],
+)
+def test_a_feeds_categories_become_story_tags(store: Store, document: bytes) -> None:
+    from newsreader.sources.feed import parse_feed
+
+    parsed = parse_feed(document, "https://f.test/feed")
+    assert parsed.stories[0].tags == ["Science", "Space news"]  # once each, whitespace folded
+    source = store.add_source("https://f.test/feed")
+    assert source.id is not None
+    store.save_stories(source.id, parsed.stories)
+    assert store.tags() == [("Science", 1, 1), ("Space news", 1, 1)]
+    (story,) = store.headlines(Tag("Space news"))
+    assert story.title == "One"
+    # The page's own tags are added to the feed's, not put in their place.
+    store.save_article(story.id or 0, Article(url="https://f.test/1", tags=["Astronomy"]))
+    assert [t[0] for t in store.tags()] == ["Astronomy", "Science", "Space news"]

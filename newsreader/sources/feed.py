@@ -134,6 +134,22 @@ def _authors(entry: Any) -> list[str]:
     return names
 
 
+MAX_TAGS = 20  # an entry's categories kept as story tags; a feed that lists hundreds is not tagging
+MAX_TAG_CHARS = 100
+
+
+def _tags(entry: Any) -> list[str]:
+    """The entry's categories (RSS <category>, Atom <category term>, JSON Feed tags), once each, whitespace folded."""
+    tags: list[str] = []
+    for tag in _list(entry.get("tags")):
+        term = " ".join((_str(_field(tag, "term")) or _str(_field(tag, "label"))).split())[:MAX_TAG_CHARS]
+        if term and term not in tags:
+            tags.append(term)
+            if len(tags) == MAX_TAGS:
+                break
+    return tags
+
+
 def _content(entry: Any) -> str:
     best = ""
     for part in _list(entry.get("content")):
@@ -313,6 +329,7 @@ def entry_to_story(
         updated=updated,
         summary=summary,
         content=content,
+        tags=_tags(entry),
     )
 
 

@@ -46,7 +46,7 @@ class Articles(Stories):
                     "UPDATE stories SET published = ?, sort_ts = ? WHERE id = ? AND published IS NULL",
                     (iso(article.published), article.published.timestamp(), story_id),
                 )
-            con.execute("DELETE FROM story_tags WHERE story_id = ?", (story_id,))
+            # Added to the feed's (a story's tags are both; a page's tags that change leave the old ones).
             tags = {" ".join(t.split()) for t in article.tags if isinstance(t, str)} - {""}
             con.executemany(
                 "INSERT OR IGNORE INTO story_tags (tag, story_id) VALUES (?, ?)", ((t, story_id) for t in tags)

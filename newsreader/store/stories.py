@@ -213,6 +213,7 @@ class Stories(Sources):
                 del unique[key]  # purged by retention: a feed still listing it must not bring it back as new
         synced = self._synced_by_url(con, source_id) if len(existing) < len(unique) else {}
         new_rows = []
+        tagged: list[tuple[str, int]] = []  # the feed's categories of changed stories, as story tags
         for order, story in enumerate(unique.values()):
             authors = json.dumps(story.authors, ensure_ascii=False)
             # Stories without a date keep feed order: later entries sort just below earlier ones.
@@ -244,6 +245,7 @@ class Stories(Sources):
                     ),
                 )
                 index(con, old[0], story.title, authors, story.summary, story.content, replace=True)
+                tagged += ((tag, old[0]) for tag in story.tags)
         # Ids are ours to give inside this IMMEDIATE transaction, so rows and index go in two batched calls.
         first_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM stories").fetchone()[0]
         rows = []
@@ -274,6 +276,9 @@ class Stories(Sources):
             "INSERT INTO stories_fts (rowid, title, authors, body) VALUES (?, ?, ?, ?)",
             ((r[0], r[3], r[5], index_text(r[10], r[11])) for r in rows),
         )
+        # The feed's categories, as story tags (the `#` list): new stories' and updated ones' alike.
+        tagged += ((tag, story.id) for story, _, _ in new_rows if story.id is not None for tag in story.tags)
+        con.executemany("INSERT OR IGNORE INTO story_tags (tag, story_id) VALUES (?, ?)", tagged)
         return len(new_rows)
 
     def _synced_by_url(self, con: sqlite3.Connection, source_id: int) -> dict[str, int]:

@@ -554,6 +554,7 @@ def cmd_headlines(args: argparse.Namespace) -> int:
     _no_fetching(args)
     from newsreader.fetch import Fetcher, FetchError
     from newsreader.refresh import headlines_of
+    from newsreader.refresh.guard import TimeLimitError
     from newsreader.sources.feed import FeedError
     from newsreader.sources.scrape import ScrapeError
 
@@ -568,7 +569,7 @@ def cmd_headlines(args: argparse.Namespace) -> int:
         stories = asyncio.run(work())
     except FetchError as exc:
         raise CliError(f"{url}: {exc}{hint}") from None
-    except (FeedError, ScrapeError) as exc:
+    except (FeedError, ScrapeError, TimeLimitError) as exc:
         raise CliError(f"{url}: {exc}") from None
     if args.json:
         keys = ("title", "url", "published", "author", "summary")
@@ -584,19 +585,20 @@ def cmd_article(args: argparse.Namespace) -> int:
     from newsreader.extract import ExtractError
     from newsreader.fetch import Fetcher, FetchError
     from newsreader.refresh import WrongKindError, article_of
+    from newsreader.refresh.guard import TimeLimitError
 
     config = _config(args)
 
     async def work() -> Any:
         async with Fetcher(config.network) as fetcher:
-            return await article_of(fetcher, url, pages_only=True)
+            return await article_of(fetcher, url, pages_only=True, limit=config.extract_timeout)
 
     url, hint = _target(args.url)
     try:
         article = asyncio.run(work())
     except FetchError as exc:
         raise CliError(f"{url}: {exc}{hint}") from None
-    except (ExtractError, WrongKindError) as exc:  # an ExtractError is in the log file whole, with its traceback
+    except (ExtractError, WrongKindError, TimeLimitError) as exc:  # an ExtractError is logged whole, where raised
         raise CliError(f"{url}: {exc}") from None
     if args.json:
         _print_json(article.to_json())

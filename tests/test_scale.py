@@ -259,3 +259,16 @@ def test_subscribing_to_a_feed_that_overruns_its_parse_limit_is_a_clear_error(
     assert pool.replaced == 1
     done = asyncio.run(subscribe(httpserver.url_for("/small.xml")))  # the replaced worker reads the next one
     assert done.new == 3
+
+
+def test_the_one_off_article_command_abandons_a_slow_page_at_its_limit(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.cli_run import run
+
+    httpserver.expect_request("/slow").respond_with_data(slow_page(), content_type="text/html; charset=utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text("[reader]\nextract_timeout = 1\n", encoding="utf-8")
+    code, out, err = run(capsys, "--config", str(config), "article", httpserver.url_for("/slow"))
+    assert code == 1 and out == ""
+    assert "extraction took longer than 1 s; abandoned" in err

@@ -5,20 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from newsreader.store import Store
-from newsreader.tui.app import NewsReaderApp
-
-SIZE = (120, 36)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(4):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def app_on(store: Store, clock: Any) -> NewsReaderApp:
-    return NewsReaderApp(store, offline=True, clock=clock)
+from tests.snapshot_run import SIZE, app_on, settle
 
 
 def test_headlines(snap_compare: Any, demo_store: Store, clock: Any) -> None:

@@ -8,16 +8,8 @@ from typing import Any
 from newsreader.store import Store
 from newsreader.tui.app import NewsReaderApp
 from newsreader.tui.widgets.source_list import SourceList
+from tests.snapshot_run import SIZE, settle
 from tests.test_tui_folders import fill
-
-SIZE = (120, 36)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(4):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def test_folder_tree(snap_compare: Any, store: Store, clock: Any) -> None:

@@ -11,15 +11,7 @@ from newsreader.images import ImageCache
 from newsreader.refresh import load_demo
 from newsreader.store import Store
 from newsreader.tui.app import NewsReaderApp
-
-SIZE = (120, 36)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(6):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.snapshot_run import SIZE, settle
 
 
 def app_with_photos(tmp_path: Path, clock: Any) -> NewsReaderApp:

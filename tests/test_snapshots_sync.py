@@ -12,13 +12,7 @@ from newsreader.store import Store
 from newsreader.sync.account import Account
 from newsreader.tui.app import NewsReaderApp
 from newsreader.tui.widgets.account_line import AccountLine
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(5):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.snapshot_run import settle
 
 
 def test_account_line(snap_compare: Any, demo_store: Store, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -187,33 +187,6 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class AddSourceScreen(ModalScreen[str]):
-    """A URL to subscribe to (a feed, or a page with a feed or headlines); Esc gives "" (nothing added)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="add.cancel")]
-
-    DEFAULT_CSS = """
-    AddSourceScreen { align: center middle; }
-    AddSourceScreen > Vertical {
-        width: 72; max-width: 100%; height: auto; border: thick $primary; background: $surface; padding: 1 2;
-    }
-    AddSourceScreen #add-help { color: $text-muted; margin: 1 0 0 0; }
-    """
-
-    def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = "Subscribe"
-            yield Input(placeholder="https://example.com/feed.xml", id="add-url")
-            yield Static("A feed, or a page (its feed, else its headlines). Enter adds, Esc cancels.", id="add-help")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value.strip())
-
-    def action_cancel(self) -> None:
-        self.dismiss("")
-
-
 class TextInputScreen(ModalScreen[str | None]):
     """One line of text (a new title, a folder, tags), prefilled; Enter gives it, Esc gives None (nothing done)."""
 
@@ -246,6 +219,14 @@ class TextInputScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class AddSourceScreen(TextInputScreen):
+    """A URL to subscribe to (a feed, or a page with a feed or headlines); Esc gives None (nothing added)."""
+
+    def __init__(self) -> None:
+        help = "A feed, or a page (its feed, else its headlines). Enter adds, Esc cancels."
+        super().__init__("Subscribe", "", help, placeholder="https://example.com/feed.xml")
 
 
 class TagsScreen(ModalScreen[str | None]):

@@ -919,7 +919,8 @@ class MainScreen(Screen[None]):
             self.set_status(f"Cannot subscribe here: {why} (newsreader add URL, or start without --offline).")
             return
 
-        def answered(url: str | None) -> None:
+        def answered(given: str | None) -> None:
+            url = (given or "").strip()
             if url:
                 self.set_status(f"Subscribing to {safe.url(url)[:100]}…")
                 self._add_source(url)

@@ -272,3 +272,14 @@ def test_the_one_off_article_command_abandons_a_slow_page_at_its_limit(
     code, out, err = run(capsys, "--config", str(config), "article", httpserver.url_for("/slow"))
     assert code == 1 and out == ""
     assert "extraction took longer than 1 s; abandoned" in err
+
+
+def _fails() -> None:
+    raise ValueError("not a page")
+
+
+def test_a_one_off_jobs_own_failure_reaches_its_caller_unchanged() -> None:
+    from newsreader.refresh.oneoff import _limited
+
+    with pytest.raises(ValueError, match="^not a page$"):
+        asyncio.run(_limited(5, "extraction", _fails))

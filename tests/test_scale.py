@@ -281,5 +281,5 @@ def _fails() -> None:
 def test_a_one_off_jobs_own_failure_reaches_its_caller_unchanged() -> None:
     from newsreader.refresh.oneoff import _limited
 
-    with pytest.raises(ValueError, match="^not a page$"):
+    with pytest.raises(ValueError, match=r"^not a page$"):
         asyncio.run(_limited(5, "extraction", _fails))

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -235,12 +236,21 @@ def _first_url(value: Any) -> str:
     return ""
 
 
-def _meta(tree: Any) -> dict[str, list[str]]:
+OG_OF_STORY = ("og:title", "og:description", "og:image", "og:image:url", "og:image:secure_url", "og:type", "og:url")
+
+
+def _meta(tree: Any, page_url: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for node in tree.xpath("//meta[@content]"):
         key = (node.get("property") or node.get("name") or node.get("itemprop") or "").lower().strip()
         if key:
             found.setdefault(key, []).append(_clean(node.get("content")))
+    # A story page whose Open Graph tags describe the site's home page (og:url is the site's root) carries the
+    # site's title and logo in them, the same on every page: they say nothing of this story.
+    og_url = urlsplit(_first(found, "og:url"))
+    if og_url.netloc and og_url.path in ("", "/") and urlsplit(page_url).path not in ("", "/"):
+        for key in OG_OF_STORY:
+            found.pop(key, None)
     return found
 
 
@@ -365,9 +375,10 @@ def _cards(tree: Any, page_url: str) -> list[Any]:
     page (a teaser list: "More from ...", a grid of posts). A list of other sites' pages (tools, shops, sources)
     under linked headings is the story's own, and stays."""
     found: list[Any] = []
-    here = urlsplit(page_url).path.rstrip("/")
     declared = tree.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
-    site = {urlsplit(urljoin(page_url, u.strip())).hostname for u in [page_url, *declared]} - {None}
+    addresses = [urlsplit(urljoin(page_url, u.strip())) for u in [page_url, *declared]]
+    site = {u.hostname for u in addresses} - {None}
+    here = {u.path.rstrip("/") for u in addresses}  # the page itself, by any of its own addresses
     # Only the few elements that hold a linked heading can be cards: found from those headings up (fast).
     groups: dict[tuple[Any, str, str], None] = {}
     for heading in _linked_headings(tree):
@@ -379,7 +390,15 @@ def _cards(tree: Any, page_url: str) -> list[Any]:
             groups.setdefault((parent, node.tag, node.get("class") or ""), None)
             node = parent
     for parent, tag, klass in groups:
-        members = [c for c in parent if c.tag == tag and (c.get("class") or "") == klass]
+        # Siblings of one kind: the same tag, and a class in common (a grid marks its first and last "alpha",
+        # "omega", "first", "last"), or no class at all.
+        tokens = set(klass.split())
+        members = [
+            c
+            for c in parent
+            if c.tag == tag
+            and (set((c.get("class") or "").split()) & tokens or not (tokens or c.get("class", "").split()))
+        ]
         if len(members) >= CARDS_MIN:
             targets: list[set[str]] = []
             for node in members:
@@ -391,12 +410,21 @@ def _cards(tree: Any, page_url: str) -> list[Any]:
                 links = [
                     urlsplit(urljoin(page_url, a.get("href").strip())) for h in heads for a in h.xpath(".//a[@href]")
                 ]
-                targets.append({u.path.rstrip("/") for u in links if u.hostname in site} - {"", here})
+                targets.append({u.path.rstrip("/") for u in links if u.hostname in site} - {""} - here)
             else:
                 # Each card links to a story no other card links to (a category shared by all is no story).
                 if all(t - set().union(*(o for j, o in enumerate(targets) if j != i)) for i, t in enumerate(targets)):
-                    found.extend(members)
+                    found.extend(m for m in members if not any(m is f for f in found))
     return found
+
+
+def _card_texts(card: Any) -> list[str]:
+    """What a card's blocks read as: each part, and its heading and blurb as one line (as a list item is)."""
+    parts = [_text(n) for n in card.xpath(f"descendant-or-self::*[{CARD_PARTS}]")]
+    return [
+        *parts,
+        " ".join(_text(n) for n in card.xpath(".//*[self::h2 or self::h3 or self::h4 or self::h5 or self::p]")),
+    ]
 
 
 def _longer_than(node: Any, limit: int) -> bool:
@@ -661,9 +689,39 @@ def _parse(text: str) -> Any:
     # (<!--[if !IE]>...) reach the body as text and move its choice of block (measured on the development set).
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False)
     try:
-        return lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+        tree = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
     except (etree.ParserError, ValueError):
         return None
+    _place_streamed(tree)
+    return tree
+
+
+def _place_streamed(tree: Any) -> None:
+    """Content a page streams in after its shell, put where the page's own script puts it.
+
+    React's streaming server rendering (Next.js and others) sends a placeholder `<template id="B:1">` (or "P:1")
+    where a part of the page will stand, then the part itself later as `<div hidden id="S:1">`, and a script that
+    moves it in: without the move the story is hidden, at the end of the page, and left out with the hidden parts.
+    """
+    for part in tree.xpath("//div[@hidden][starts-with(@id, 'S:')]"):
+        number = part.get("id")[2:]
+        holders = tree.xpath("//template[@id=$b or @id=$p]", b=f"B:{number}", p=f"P:{number}")
+        if not holders:
+            continue
+        holder = holders[0]
+        if holder.getparent() is None or any(a is part for a in holder.iterancestors()):
+            continue
+        children, text, after = list(part), part.text or "", holder.tail or ""
+        part.text = None
+        part.drop_tree()  # its tail is the text that followed it: drop_tree keeps that in place
+        for child in reversed(children):
+            holder.addnext(child)  # each keeps its own tail
+        if children:
+            children[-1].tail = (children[-1].tail or "") + after
+            holder.tail = text
+        else:
+            holder.tail = text + after
+        holder.drop_tree()
 
 
 def extract_article(html: str | bytes, url: str, content_type: str | None = None) -> Article:
@@ -688,7 +746,7 @@ def _extract(html: str | bytes, url: str, content_type: str | None) -> Article:
     if tree is None:
         return Article(url=url)
     ld = _json_ld(tree)
-    meta = _meta(tree)
+    meta = _meta(tree, url)
     site = _site(ld, meta, tree)
     article = Article(
         url=url,
@@ -718,7 +776,7 @@ def _extract(html: str | bytes, url: str, content_type: str | None) -> Article:
             caption,
             *(_text(node) for node, _ in [*credits, *bylines]),
             *_calls_to_action(tree),
-            *(_text(n) for card in _cards(tree, url) for n in card.xpath(f"descendant-or-self::*[{CARD_PARTS}]")),
+            *(text for card in _cards(tree, url) for text in _card_texts(card)),
         ],
         [r.title for r in article.related],
         [_text(h) for b in related_blocks for h in b.xpath(RELATED_HEADING_XPATH)],
@@ -743,20 +801,33 @@ def _site(ld: dict[str, Any], meta: dict[str, list[str]], tree: Any) -> str:
     return shortest if len(parts) > 1 and len(shortest) <= 40 else ""
 
 
+TITLE_AGREES = 12  # characters: a heading this short ("WIRED", "News") agrees with any title by accident
+
+
+def _agrees(heading: str, declared: str) -> bool:
+    """A visible heading and a declared title name the same story: one is the other, or its start ("Headline |
+    Site", or a JSON-LD headline cut to 110 characters)."""
+    a, b = heading.casefold(), declared.rstrip(".… ").casefold()
+    return len(min(a, b, key=len)) >= TITLE_AGREES and (a.startswith(b) or b.startswith(a))
+
+
 def _title(ld: dict[str, Any], meta: dict[str, list[str]], tree: Any, site: str) -> str:
-    """The headline: JSON-LD or og:title where the visible <h1> agrees; the <h1> where they differ."""
+    """The headline: the visible <h1> that a declared title (JSON-LD, og:title, twitter:title, <title>) agrees
+    with; else the JSON-LD headline, the first <h1>, og:title, or the longest part of <title>."""
     h1s = [t for t in (_text(h) for h in tree.xpath("//body//h1")) if t and t.casefold() != site.casefold()]
     page_title = _text(next(iter(tree.xpath("//title")), None))
-    declared = _clean(ld.get("headline")) or _first(meta, "og:title")
+    # Pages escape their titles twice as often as one would think ("It&#39;s" in a JSON string): read once more.
+    headline = unescape(_clean(ld.get("headline")))
+    og_title = unescape(_first(meta, "og:title"))
+    declared = [headline, og_title, unescape(_first(meta, "twitter:title")), page_title]
     for h1 in h1s:
-        # JSON-LD headlines are often cut to 110 characters; the page shows them whole.
-        if declared and h1.casefold().startswith(declared.rstrip(".… ").casefold()):
+        if any(_agrees(h1, d) for d in declared if d):
             return h1
-    if declared and ld:
-        return declared
+    if headline and ld:
+        return headline
     if h1s:
         return h1s[0]  # without JSON-LD the visible headline is the truth; og:title is often a social-media variant
-    return declared or max(TITLE_SEPARATOR.split(page_title), key=len)  # "Site :: Headline" or "Headline | Site"
+    return og_title or max(TITLE_SEPARATOR.split(page_title), key=len)  # "Site :: Headline" or "Headline | Site"
 
 
 def _authors(ld: dict[str, Any], meta: dict[str, list[str]], credited: list[str], site: str) -> list[str]:

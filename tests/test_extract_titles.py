@@ -1,0 +1,120 @@
+"""The headline and the story as the page shows them, where its markup says otherwise: Open Graph tags that describe
+the site's home page, a JSON-LD headline written for search engines, titles escaped twice, a logo in an <h1>, and
+a story streamed into its page after the shell (React's streaming server rendering)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsreader.extract import extract_article
+from tests.test_extract_cards import TEASERS
+from tests.test_extract_shapes import PARAS, URL, body_of, page, paragraphs
+
+HEADLINE = "Solar plant opens on the reservoir shore"
+
+
+def bare(body: str, head: str = "", title: str = f"{HEADLINE} | Steppe Daily") -> str:
+    """A page without the shapes' own <h1>: each test says what the page shows."""
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{head}</head>
+<body><header><a href="/">Steppe Daily</a></header><main><article>{body}</article></main></body></html>"""
+
+
+def test_open_graph_tags_of_the_home_page_are_not_the_storys() -> None:
+    # The same og:title, og:image and og:url (the site's root) on every page: the site's, not this story's.
+    head = (
+        '<meta property="og:title" content="Official blog of the Steppe Daily">'
+        '<meta property="og:url" content="https://steppe.example/">'
+        '<meta property="og:image" content="https://steppe.example/static/logo.png">'
+    )
+    body = f'<h2><a href="{URL}">{HEADLINE}</a></h2>{paragraphs()}'
+    article = extract_article(bare(body, head, title=f"{HEADLINE} - Steppe Daily"), URL)
+    assert article.title == HEADLINE
+    assert article.image is None  # the logo is no lead photo
+    assert body_of(article) == PARAS  # the headline, shown apart, is not repeated in the body
+
+
+def test_open_graph_tags_of_this_page_are_read() -> None:
+    head = (
+        f'<meta property="og:title" content="{HEADLINE}"><meta property="og:url" content="{URL}">'
+        '<meta property="og:image" content="https://steppe.example/img/plant.jpg">'
+    )
+    article = extract_article(bare(paragraphs(), head), URL)
+    assert article.title == HEADLINE
+    assert article.image is not None and article.image.url == "https://steppe.example/img/plant.jpg"
+
+
+def test_a_logo_in_an_h1_is_not_the_headline_the_title_agrees_with() -> None:
+    logo = '<div class="logo"><h1><a href="/">WIRED</a></h1></div>'
+    body = f"<h1>{HEADLINE}</h1>{paragraphs()}"
+    article = extract_article(
+        bare(body, title=f"{HEADLINE} | Danger Room | Wired.com").replace("<main>", logo + "<main>"), URL
+    )
+    assert article.title == HEADLINE
+    assert body_of(article) == PARAS
+
+
+def test_the_visible_headline_wins_over_a_json_ld_headline_written_for_search() -> None:
+    ld = '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Solar Plant Review With Photos"}'
+    head = f'<script type="application/ld+json">{ld}</script><meta property="og:title" content="{HEADLINE}">'
+    article = extract_article(bare(f"<h1>{HEADLINE}</h1>{paragraphs()}", head, title="Steppe Daily"), URL)
+    assert article.title == HEADLINE
+
+
+def test_a_json_ld_headline_stays_when_no_heading_agrees_with_anything() -> None:
+    ld = '{"@type": "NewsArticle", "headline": "Solar plant opens"}'
+    head = f'<script type="application/ld+json">{ld}</script>'
+    article = extract_article(bare(f"<h1>Energy</h1>{paragraphs()}", head, title="Steppe Daily"), URL)
+    assert article.title == "Solar plant opens"
+
+
+@pytest.mark.parametrize(
+    "escaped", ["It&#39;s a bright day for the reservoir", "It&amp;#39;s a bright day for the reservoir"]
+)
+def test_a_title_escaped_twice_is_read_as_the_page_shows_it(escaped: str) -> None:
+    ld = '{"@type": "NewsArticle", "headline": "%s"}' % escaped.replace("&amp;", "&")
+    head = f'<script type="application/ld+json">{ld}</script>'
+    article = extract_article(bare(f"<h1>It's a bright day for the reservoir</h1>{paragraphs()}", head), URL)
+    assert article.title == "It's a bright day for the reservoir"
+    assert body_of(article) == PARAS
+
+
+def test_a_story_streamed_after_the_page_shell_is_read_where_it_stands() -> None:
+    # React's streaming server rendering: a placeholder where the story goes, the story later in a hidden <div>,
+    # and a script that moves it in. Hidden parts are left out; this one is the story.
+    streamed = (
+        f'<h1>{HEADLINE}</h1><template id="B:3"></template><p class="tail">After the story.</p>'
+        f'<div hidden id="S:3">{paragraphs()}</div>'
+        '<script>$RC("B:3","S:3")</script>'
+    )
+    article = extract_article(bare(streamed), URL)
+    body = body_of(article)
+    assert body[: len(PARAS)] == PARAS
+
+
+def test_a_hidden_part_nothing_moves_in_stays_hidden() -> None:
+    hidden = f'{paragraphs()}<div hidden id="S:7"><p>{"A part that no placeholder asks for. " * 5}</p></div>'
+    body = body_of(extract_article(bare(hidden), URL))
+    assert body == PARAS
+
+
+def test_cards_in_a_grid_that_marks_its_first_and_last_are_teasers() -> None:
+    # "grid_3 alpha", "grid_3", "grid_3 omega": one kind of sibling, its ends marked for the layout.
+    marks = ["grid_3 alpha", "grid_3", "grid_3 omega"]
+    grid = "".join(
+        f'<li class="{mark}"><h3><a href="{path}">{title}</a></h3><p>{blurb}</p></li>'
+        for mark, (path, title, blurb) in zip(marks, TEASERS, strict=True)
+    )
+    body = body_of(extract_article(page(paragraphs() + f"<ul>{grid}</ul>"), URL))
+    assert body == PARAS
+
+
+def test_a_card_linking_to_the_page_by_its_canonical_address_is_this_story() -> None:
+    # Read from a copy: a card of the story itself (its own lead as teaser) among other cards is not another story.
+    head = f'<link rel="canonical" href="{URL}">'
+    own = [("/news/2025/solar-plant", HEADLINE, PARAS[0]), *TEASERS]
+    grid = "".join(
+        f'<div class="card"><h3><a href="https://steppe.example{path}">{title}</a></h3><p>{blurb}</p></div>'
+        for path, title, blurb in own
+    )
+    body = body_of(extract_article(page(paragraphs() + f"<div>{grid}</div>", head=head), "http://127.0.0.1:9/a.html"))
+    assert body[0] == PARAS[0]  # the story's lead, though its own card repeats it

@@ -580,6 +580,34 @@ def _layout_cells(block: str) -> list[str] | None:
     return [c for c in cells if c and not set(c) <= set("-: ") and not LINKS_ONLY.match(c)]
 
 
+# trafilatura writes these three as HTML inside its Markdown (Markdown has no syntax for them). The reader's text
+# is Markdown without raw HTML: underlining goes (a terminal shows links its own way), and a superscript or
+# subscript becomes its Unicode character where there is one for each of its characters ("m²", "H₂O"), else its
+# text as it is (a footnote mark "[4]").
+INLINE_HTML = re.compile(r"<(sup|sub|u)>(.*?)</\1>", re.DOTALL)
+CODE_SPANS = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
+SCRIPTS = {
+    "sup": str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ"),
+    "sub": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎"),
+}
+
+
+def _script(match: re.Match[str]) -> str:
+    tag, inner = match.group(1), match.group(2)
+    table = SCRIPTS.get(tag)
+    if table and inner and all(ord(c) in table for c in inner):
+        return inner.translate(table)
+    return inner
+
+
+def _without_inline_html(markdown: str) -> str:
+    """trafilatura's Markdown with its <sup>, <sub> and <u> written out, code left exactly as it is."""
+    if "<" not in markdown:
+        return markdown
+    pieces = CODE_SPANS.split(markdown)  # odd pieces are code
+    return "".join(p if i % 2 else INLINE_HTML.sub(_script, p) for i, p in enumerate(pieces))
+
+
 def _body(tree: Any, url: str, apart: _Apart, lead_image: str = "") -> str:
     import trafilatura  # 0.2 s to import: only when a page is extracted, never at start-up
 
@@ -600,7 +628,8 @@ def _body(tree: Any, url: str, apart: _Apart, lead_image: str = "") -> str:
         # A page that marks its whole content hidden (a modal's wrapper, say) is read again without the pruning.
         unpruned = trafilatura.extract(tree, **options) or ""
         markdown = unpruned if len(unpruned) > 2 * len(markdown) else markdown
-    found = [b.strip() for b in markdown.replace("\r", "").split("\n\n") if b.strip()]
+    markdown = _without_inline_html(markdown.replace("\r", ""))
+    found = [b.strip() for b in markdown.split("\n\n") if b.strip()]
     found = [cell for b in found for cell in (_layout_cells(b) or [b])]
     kept: list[str] = []
     seen: set[str] = set()

@@ -508,6 +508,19 @@ def _plain_key(text: str) -> str:
 
 
 LINKS_ONLY = re.compile(r"^(?:\s*(?:[-*+]|\d+[.)])?\s*[*_]*\[[^\]]*\]\([^)]*\)[*_]*)+\s*$")
+# Links to the previous and next posts: a block of nothing but links and separators, a link marked with an arrow
+# or guillemet ("« Older post | Main | Newer post »"). Where it stands it is the site's navigation, not the story.
+ARROWS = "«»‹›←→"
+TEXT_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\([^)]*\)")  # a link, not a picture
+NAV_REST = re.compile(rf"^[\s|•·:/\\*_{ARROWS}-]*$")
+ARROW_BESIDE = re.compile(rf"\)\s*[{ARROWS}]|[{ARROWS}]\s*\[")
+
+
+def _post_navigation(block: str) -> bool:
+    texts = [t.strip(" *_") for t in TEXT_LINK.findall(block)]
+    if not texts or not NAV_REST.match(TEXT_LINK.sub("", block)):
+        return False
+    return any(t[:1] in ARROWS or t[-1:] in ARROWS for t in texts if t) or bool(ARROW_BESIDE.search(block))
 
 
 class _Apart:
@@ -638,7 +651,7 @@ def _body(tree: Any, url: str, apart: _Apart, lead_image: str = "") -> str:
             items = [line for line in block.splitlines() if line.strip() and not apart.holds(line)]
             block = "\n".join(items)
         block = apart.strip(block)
-        if not block or apart.holds(block):
+        if not block or apart.holds(block) or _post_navigation(block):
             if kept and apart.heads(kept[-1]):
                 kept.pop()  # the heading of a related list just left out
             continue

@@ -137,3 +137,23 @@ def test_superscripts_subscripts_and_underlines_are_text_not_html() -> None:
     assert "'<u>kept as written</u>'" in text.split("```")[1]  # code is shown as the page wrote it
     before_code = text.split("```")[0]
     assert "<sup>" not in before_code and "<sub>" not in before_code and "<u>" not in before_code
+
+
+@pytest.mark.parametrize(
+    "navigation",
+    [
+        '<p><a href="/news/2025/wind-farm">« Wind farm planned for the pass</a> | <a href="/">Main</a> |'
+        ' <a href="/news/2025/rail-link">Rail link to the border reopens »</a></p>',
+        '<p><a href="/news/2025/wind-farm">‹ Previous story</a> · <a href="/news/2025/rail-link">Next story ›</a></p>',
+    ],
+)
+def test_links_to_the_previous_and_next_posts_are_not_body(navigation: str) -> None:
+    body = body_of(extract_article(page(paragraphs() + navigation), URL))
+    assert body == PARAS
+
+
+def test_a_sentence_with_a_marked_link_stays() -> None:
+    # Words besides the links: the story's own pointer ("Read more: ... »"), not navigation.
+    line = '<p>Read more: <a href="https://energy.example/guide">the region\'s guide to solar power »</a></p>'
+    body = body_of(extract_article(page(paragraphs() + line), URL))
+    assert any("Read more" in b for b in body)

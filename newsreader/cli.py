@@ -89,16 +89,21 @@ def _open_store(args: argparse.Namespace) -> Any:
 
 
 def _account(args: argparse.Namespace) -> Any:
-    """The [sync] account, or None (none configured, or a bad [sync] table: said on stderr, changes stay local)."""
+    """The [sync] account, or None (none configured, or a bad [sync] table: said on stderr, changes stay local).
+
+    Read once per command (opening the store and starting the TUI both ask), so a bad table is said once."""
     from newsreader.sync.account import load_account
 
+    if "sync_account" in vars(args):
+        return args.sync_account
     try:
-        return load_account(Path(args.config) if getattr(args, "config", None) else None)
+        args.sync_account = load_account(Path(args.config) if getattr(args, "config", None) else None)
     except ConfigError as exc:  # `newsreader sync` says it in full
         log = logging.getLogger("newsreader.sync")
         log.warning("sync: bad [sync] table, not syncing: %s", exc)
         print(f"newsreader: bad [sync] table ({safe.line(exc)}): not syncing", file=sys.stderr)
-        return None
+        args.sync_account = None
+    return args.sync_account
 
 
 def _no_fetching(args: argparse.Namespace) -> None:

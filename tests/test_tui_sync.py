@@ -119,3 +119,21 @@ def test_the_account_line_time_is_local_and_today_only_the_time(tmp_path: Path) 
         assert line.time_text(datetime(2024, 1, 2, 10, 30, tzinfo=UTC).timestamp()) == "Jan 02 10:30"
         assert line.time_text(datetime.now(UTC).replace(hour=8, minute=5).timestamp()) == "08:05"
         assert line.host == "rss.example.org"
+
+
+def test_a_bad_sync_table_is_said_once_when_the_tui_starts(xdg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The TUI opens the store (which asks whether sources sync) and then gives the app its account: one warning.
+    from newsreader import cli
+
+    config = xdg / "config" / "newsreader" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[sync]\nserver = "ftp://nowhere.example"\nuser = "me"\npassword = "pw"\n')
+    args = cli.build_parser().parse_args([])
+    store = cli._open_store(args)
+    try:
+        assert store.sync_sources is False
+        assert cli._account(args) is None
+    finally:
+        store.close()
+    err = capsys.readouterr().err
+    assert err.count("bad [sync] table") == 1, err

@@ -22,6 +22,7 @@ from newsreader.store import Store
 from newsreader.tui import commands
 from newsreader.tui.app import NewsReaderApp
 from newsreader.tui.screens.dialogs import HelpScreen
+from newsreader.tui.screens.main import MainScreen
 from newsreader.tui.widgets.article_view import ArticleView
 from newsreader.tui.widgets.key_bar import KeyBar
 from tests.cli_run import run
@@ -379,3 +380,20 @@ def test_the_readme_lists_every_binding_id() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     missing = sorted(i for i in commands.binding_ids() if f"`{i}`" not in readme)
     assert missing == [], f"README.md's Keys section lacks {missing}"
+
+
+async def test_a_refresh_by_hand_restarts_the_automatic_clock(store: Store, clock: Any, httpserver: HTTPServer) -> None:
+    seen = {"requests": 0, "now": 0, "most": 0}
+    httpserver.expect_request("/feed.xml").respond_with_handler(counting_feed(1, 0, seen))
+    store.add_source(httpserver.url_for("/feed.xml"), title="Timed", full_text=False)
+    app = make_app(store, clock, offline=False, refresh_interval=10)  # every 10 minutes
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        screen._auto_since -= 3600  # the reader has been open an hour: the source is due
+        await pilot.press("R")
+        await wait_for(app, pilot, lambda: seen["requests"] == 1 and not screen.refreshing)
+        screen._auto_tick()  # the timer's next tick: fetched a moment ago by hand, so not due
+        await settle(app, pilot)
+        assert not screen.refreshing
+    assert seen["requests"] == 1

@@ -385,6 +385,7 @@ class MainScreen(Screen[None]):
             if not sources:
                 self._status_from_thread("No sources yet: add one with `newsreader add URL`.")
                 return
+            self.app.call_from_thread(self._refreshed_now, sources)
             done, shown = 0, 0.0
 
             def progress(outcome: Outcome) -> None:
@@ -964,6 +965,13 @@ class MainScreen(Screen[None]):
     def action_refresh_all(self) -> None:
         if not self._busy():
             self.run_refresh(None)
+
+    def _refreshed_now(self, sources: list[Source]) -> None:
+        """A refresh (by hand too) restarts these sources' automatic-refresh clocks: they are being fetched."""
+        now = time.monotonic()
+        for source in sources:
+            if source.id is not None:
+                self._auto_done[source.id] = now
 
     async def action_search(self) -> None:
         search = self.query("#search").first(Input) if self.query("#search") else None

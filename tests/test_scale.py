@@ -161,6 +161,19 @@ def test_a_huge_feed_read_in_chunks_gives_the_stories_a_whole_read_does(
         assert first.url.startswith("http://news.example/base/s/") and first.authors == ["Desk"]
 
 
+def test_a_huge_feed_whose_channel_title_comes_after_its_items_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = "".join(f"<item><title>s{i}</title><guid>g{i}</guid></item>" for i in range(2_100))
+    doc = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel>{items}<title>Last word</title>'
+        "<link>http://news.example/</link></channel></rss>"
+    ).encode()
+    whole = parse_feed(doc, "http://news.example/feed.xml")
+    monkeypatch.setattr(feed, "HUGE_BYTES", 1024)  # read in chunks of 1000 items, as a refresh reads a huge feed
+    chunked = parse_feed(doc, "http://news.example/feed.xml", keep=3_000)
+    assert (chunked.title, chunked.link) == (whole.title, whole.link) == ("Last word", "http://news.example/")
+    assert chunked.listed == 2_100
+
+
 def test_a_20000_item_feed_is_stored_capped_keeping_the_newest(
     tmp_path: Path, httpserver: HTTPServer, pool: GuardedPool
 ) -> None:

@@ -783,6 +783,7 @@ def parse_feed(data: bytes, url: str, content_type: str = "", keep: int = 0) -> 
 # parsed at once, took the parsing process to 714 MB (feedparser-rs's entries as Python objects, then the stories).
 HUGE_BYTES = 2 * 1024 * 1024
 CHUNK_ITEMS = 1000
+LATE_MAX = 50  # the channel's own elements kept when they come after its items (a title, a link, an image)
 _MARK = b"newsreader-items-go-here"
 
 
@@ -817,6 +818,7 @@ def _parse_huge(doc: bytes, url: str, keep: int) -> ParsedFeed | None:
     warnings: list[str] = []
     depth = 0
     container: Any = None
+    late: list[bytes] = []
 
     def chunk() -> None:
         nonlocal stories, title, link
@@ -857,6 +859,9 @@ def _parse_huge(doc: bytes, url: str, keep: int) -> ParsedFeed | None:
                         break
                     if len(items) >= CHUNK_ITEMS:
                         chunk()
+                elif prefix and len(late) < LATE_MAX:
+                    # The channel's own element after its items (its title, say, at the end): read at the end.
+                    late.append(etree.tostring(element, encoding="utf-8", with_tail=False))
                 # Read and freed: an item's bytes are in the chunk, the channel's own elements in the head.
                 element.clear(keep_tail=False)
                 while element.getprevious() is not None:
@@ -868,6 +873,9 @@ def _parse_huge(doc: bytes, url: str, keep: int) -> ParsedFeed | None:
         return None  # no items at the top: an odd shape, read whole
     if items:
         chunk()
+    if late and (not title or link in ("", url)):  # a chunk's link is the feed's address when the head has none
+        head = parse_feed(b'<?xml version="1.0" encoding="utf-8"?>\n' + prefix + b"".join(late) + suffix, url)
+        title, link = title or head.title, head.link if link in ("", url) else link
     return ParsedFeed(title=title, link=link or url, stories=stories, warning="; ".join(warnings), listed=listed)
 
 

@@ -97,3 +97,21 @@ def test_starred_view_and_search_within_a_view(filled: Store) -> None:
     assert [s.id for s in filled.search("apple", view=one_source)] == [apple[1].id]
     assert filled.search("fruit", view=View(unread_only=True, source_id=apple[1].source_id)) != []
     assert filled.search("nothing-like-it", view=one_source) == []
+
+
+def test_unread_only_keeps_listing_thousands_of_stories_read_since_it_was_shown(tmp_path: Path) -> None:
+    # More ids than SQLite takes as arguments of one query by default (32,766; 999 before 3.32): one JSON argument.
+    store = Store(tmp_path / "many.db")
+    source = store.add_source("https://many.example/feed", "feed", "Many")
+    assert source.id is not None
+    store.save_stories(
+        source.id,
+        [Story(key=f"m{i}", title=f"s{i:05}", published=T0 - timedelta(minutes=i)) for i in range(33_000)],
+    )
+    every = store.page(View(unread_only=True), 0, 33_000)
+    read = [s.id for s in every[:32_900] if s.id is not None]
+    store.set_read(read)
+    kept = View(unread_only=True, keep=tuple(read))
+    assert [s.title for s in store.page(kept, 32_800, 200)] == [f"s{i:05}" for i in range(32_800, 33_000)]
+    assert len(store.page(View(unread_only=True), 0, 33_000)) == 100
+    store.close()

@@ -126,8 +126,9 @@ def where_view(view: View) -> tuple[str, list[object]]:
         clauses.append("st.source_id = ?")
         args.append(view.source_id)
     if view.unread_only and view.keep:
-        clauses.append(f"(st.read = 0 OR st.id IN ({','.join('?' * len(view.keep))}))")
-        args += view.keep
+        # One argument however many (SQLite takes at most 999 or 32,766 of them, by its version).
+        clauses.append("(st.read = 0 OR st.id IN (SELECT value FROM json_each(?)))")
+        args.append(json.dumps(view.keep))
     elif view.unread_only:
         clauses.append("st.read = 0")
     if view.starred_only:

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 PANES = ("sources", "headlines", "article")  # the panes' ids, left to right
 
 PROGRESS_EVERY = 0.25  # seconds between refresh progress updates on screen
+READ_HERE_MAX = 10_000  # stories read in an unread-only list that it keeps listing (the latest read): a bound
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,8 @@ class MainScreen(Screen[None]):
         self.sort = SORTS[0]
         self._restoring = False  # the last run's place is being read: a choice of the reader's comes first
         self._pending_scroll: tuple[int, float] | None = None  # (story id, y) once that story is shown
-        self._read_here: set[int] = set()  # read since this unread-only list was shown: it keeps listing them
+        # Read since this unread-only list was shown, in the order read: it keeps listing them.
+        self._read_here: dict[int, None] = {}
 
     @property
     def reader(self) -> Reader:
@@ -510,7 +512,7 @@ class MainScreen(Screen[None]):
             self.headlines.set_read(story.id, story.read)
             self.load_sources()
             if story.read and self.unread_only:
-                self._read_here.add(story.id)
+                self._keep_listing(story.id)
         wants_page = story.article is None and story.url and not story.content
         if wants_page and not self.reader.offline and story.id is not None and not story.article_error:
             self.fetch_article(story)
@@ -578,10 +580,15 @@ class MainScreen(Screen[None]):
     def source_entered(self) -> None:
         self.headlines.focus()
 
+    def _keep_listing(self, story_id: int) -> None:
+        """A story just read in an unread-only list stays in it (rows do not jump away under the reader)."""
+        self._read_here.pop(story_id, None)
+        self._read_here[story_id] = None  # the latest read last
+
     @on(HeadlineList.NeedPage)
     def page_needed(self, message: HeadlineList.NeedPage) -> None:
         if message.key == self._list_key() and not self.search_query:
-            self.load_page(message.key, message.page, tuple(sorted(self._read_here))[:500])
+            self.load_page(message.key, message.page, tuple(self._read_here)[-READ_HERE_MAX:])
 
     @on(HeadlineList.Opened)
     def story_opened(self, message: HeadlineList.Opened) -> None:
@@ -709,7 +716,7 @@ class MainScreen(Screen[None]):
             return
         story.read = not story.read
         if story.read and self.unread_only:
-            self._read_here.add(story.id)
+            self._keep_listing(story.id)
         # u undoes the last mark-read, this one as much as an A (marking unread leaves nothing to undo).
         self._last_marked = (f"“{safe.line(story.title)}”", [story.id]) if story.read else None
         self.headlines.set_read(story.id, story.read)

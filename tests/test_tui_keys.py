@@ -397,3 +397,32 @@ async def test_a_refresh_by_hand_restarts_the_automatic_clock(store: Store, cloc
         await settle(app, pilot)
         assert not screen.refreshing
     assert seen["requests"] == 1
+
+
+# -- worker processes started ahead ---------------------------------------------------------------------------
+
+
+async def test_the_worker_processes_start_while_the_headlines_are_read(
+    store: Store, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsreader.tui import app as app_module
+
+    monkeypatch.setattr(app_module, "POOL_WARM_AFTER", 0.05)
+    app = make_app(store, clock, offline=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(app, pilot, lambda: app._pool is not None)
+        pool = app._pool
+        assert pool is not None and pool.submit(int).result(timeout=10) == 0  # started, and it serves
+    assert app._pool is None  # stopped with the app
+    assert app.worker_pool(1) is None  # and none starts after it
+
+
+async def test_offline_starts_no_worker_processes(store: Store, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsreader.tui import app as app_module
+
+    monkeypatch.setattr(app_module, "POOL_WARM_AFTER", 0.05)
+    app = make_app(store, clock, offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.pause(0.5)  # ten times the warm-up's delay
+        assert app._pool is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from newsreader.tui.screens.main import MainScreen
 if TYPE_CHECKING:
     from newsreader.sync.account import Account
 
+POOL_WARM_AFTER = 2.0  # seconds after the first frame: start-up's own work is done by then
 log = logging.getLogger(__name__)
 
 
@@ -58,6 +60,8 @@ class NewsReaderApp(App[None]):
         self.first_page = first_page
         self.sync_account: Account | None = None  # sync (issue #18): set by run_tui when [sync] is configured
         self._pool: Executor | None = None
+        self._pool_lock = threading.Lock()  # the warm-up and a first story or refresh may both ask
+        self._closed = False
         if self.config.keys:
             self.set_keymap(self.config.keys)  # [keys] in config.toml, by binding id (cli checked the ids)
         # What the last run kept (the theme): read here, before the event loop runs (a file of a few bytes).
@@ -134,20 +138,32 @@ class NewsReaderApp(App[None]):
 
         Blocks while they start (~0.3-0.6 s the first time): call it from a thread, not the event loop.
         """
-        if self._pool is None:
-            from newsreader.refresh import POOL_MIN_SOURCES, worker_pool
+        with self._pool_lock:
+            if self._pool is None and not self._closed:
+                from newsreader.refresh import POOL_MIN_SOURCES, worker_pool
 
-            # One pool for every refresh and story of the session, the big kind (two workers that save).
-            self._pool = worker_pool(max(sources, POOL_MIN_SOURCES))
-            if self._pool is not None:
-                self._pool.submit(int).result()  # the processes start now, here, not at the first parse
-        return self._pool
+                # One pool for every refresh and story of the session, the big kind (two workers that save).
+                self._pool = worker_pool(max(sources, POOL_MIN_SOURCES))
+                if self._pool is not None:
+                    self._pool.submit(int).result()  # the processes start now, here, not at the first parse
+            return self._pool
+
+    @work(thread=True, exclusive=True, group="pool", exit_on_error=False)
+    def _warm_pool(self) -> None:
+        """The worker processes started while the reader looks at the headlines, so that the first story opened
+        (its page extracted under a time limit) does not wait for them (0.3-1 s)."""
+        try:
+            self.worker_pool(1)
+        except OSError as exc:  # no processes to be had: the first story or refresh that needs them says so
+            log.warning("worker processes not started ahead: %s", exc)
 
     def on_unmount(self) -> None:
         self._save_at_exit()
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        with self._pool_lock:  # a pool being started now is stopped once it is up, and none starts after
+            self._closed = True
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
 
     def _started(self) -> None:
         """After the first frame: garbage collection back on (cli turns it off to start faster).
@@ -157,6 +173,8 @@ class NewsReaderApp(App[None]):
         if not gc.isenabled():
             gc.freeze()
             gc.enable()
+        if not self.offline:  # offline (and the demo) never fetch a page: no workers to start
+            self.set_timer(POOL_WARM_AFTER, self._warm_pool)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette offers every binding of the reader, from the same table as the help screen."""

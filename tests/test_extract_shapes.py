@@ -301,6 +301,11 @@ _PIECES = st.one_of(
             "\x1b]52;c;eA==\x07",
             '<time datetime="2025-13-45T99:99">',
             '<abbr class="published" title="nonsense">',
+            '<template id="B:1">',  # React's streamed parts and their placeholders, in any order and nesting
+            '<div hidden id="S:1">',
+            '<template id="P:1"></template>',
+            "<sup>",
+            "</u>",
         ]
     ),
     st.text(max_size=40),

@@ -745,12 +745,15 @@ def _place_streamed(tree: Any) -> None:
     where a part of the page will stand, then the part itself later as `<div hidden id="S:1">`, and a script that
     moves it in: without the move the story is hidden, at the end of the page, and left out with the hidden parts.
     """
-    for part in tree.xpath("//div[@hidden][starts-with(@id, 'S:')]"):
+    parts = tree.xpath("//div[@hidden][starts-with(@id, 'S:')]")
+    if not parts:
+        return
+    holders = {t.get("id"): t for t in reversed(list(tree.iter("template"))) if t.get("id")}  # the first of an id
+    for part in parts:
         number = part.get("id")[2:]
-        holders = tree.xpath("//template[@id=$b or @id=$p]", b=f"B:{number}", p=f"P:{number}")
-        if not holders:
+        holder = holders.get(f"B:{number}", holders.get(f"P:{number}"))
+        if holder is None:
             continue
-        holder = holders[0]
         if holder.getparent() is None or any(a is part for a in holder.iterancestors()):
             continue
         children, text, after = list(part), part.text or "", holder.tail or ""

@@ -853,7 +853,11 @@ def _agrees(heading: str, declared: str) -> bool:
     """A visible heading and a declared title name the same story: one is the other, or its start ("Headline |
     Site", or a JSON-LD headline cut to 110 characters)."""
     a, b = heading.casefold(), declared.rstrip(".… ").casefold()
-    return len(min(a, b, key=len)) >= TITLE_AGREES and (a.startswith(b) or b.startswith(a))
+    if len(min(a, b, key=len)) < TITLE_AGREES:
+        return False
+    # The heading whole, the declared title cut short; or the title the heading and then the site after a
+    # separator (not "Breaking news: ..." under a section heading "Breaking news").
+    return a.startswith(b) or (b.startswith(a) and bool(TITLE_SEPARATOR.match(b[len(a) :])))
 
 
 def _title(ld: dict[str, Any], meta: dict[str, list[str]], tree: Any, site: str) -> str:

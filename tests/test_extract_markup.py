@@ -157,3 +157,11 @@ def test_a_sentence_with_a_marked_link_stays() -> None:
     line = '<p>Read more: <a href="https://energy.example/guide">the region\'s guide to solar power »</a></p>'
     body = body_of(extract_article(page(paragraphs() + line), URL))
     assert any("Read more" in b for b in body)
+
+
+def test_a_section_heading_that_starts_the_title_is_not_the_headline() -> None:
+    ld = '{"@type": "NewsArticle", "headline": "Earthquake shakes the valley"}'
+    head = f'<script type="application/ld+json">{ld}</script>'
+    body = f"<h1>Breaking news today</h1><h1>Earthquake shakes the valley</h1>{paragraphs()}"
+    article = extract_article(bare(body, head, title="Breaking news today: Earthquake shakes the valley"), URL)
+    assert article.title == "Earthquake shakes the valley"

@@ -634,14 +634,24 @@ def _first_headlines(store: Store) -> Future[tuple[int, list[Story]]]:
 
 
 def _ask_terminal_for_graphics() -> None:
-    """textual-image asks the terminal (Sixel? Kitty graphics? cell size?) when first imported, and it must ask
-    before Textual reads the terminal's input: so here, just before the app starts (~0.1 s unanswered)."""
+    """Ask the terminal what it can draw (Kitty graphics? Sixel? cell size?) in one round trip ending with DA1,
+    and import textual-image with those answers so that it asks nothing itself (newsreader/tui/terminal_probe.py).
+    It must be done before Textual reads the terminal's input: so here, in a thread while Textual is imported.
+    A terminal that answers nothing costs one bounded wait (terminal_probe.TIMEOUT)."""
+    import termios
+
     from textual_image._terminal import TerminalError
 
+    from newsreader.tui import terminal_probe
+
     try:
-        import textual_image.widget  # noqa: F401
-    except (OSError, TerminalError) as exc:  # no terminal to ask: pictures fall back to half cells
+        terminal_probe.ask_and_use()
+    except (OSError, termios.error, TerminalError) as exc:  # no terminal to ask: pictures fall back to half cells
         logging.getLogger("newsreader.cli").warning("could not ask the terminal about graphics: %s", exc)
+        try:
+            terminal_probe.use_answers(terminal_probe.Answers())  # and textual-image must not ask either
+        except (OSError, TerminalError) as again:
+            logging.getLogger("newsreader.cli").warning("textual-image could not be loaded: %s", again)
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -649,7 +659,8 @@ def run_tui(args: argparse.Namespace) -> int:
     store = _open_store(args)
     offline = args.offline or args.demo
     first_page = _first_headlines(store)  # read while the UI's modules load: they take ~0.3 s
-    # Asked while Textual is imported (the terminal's answers take up to ~0.1 s), and done before the app starts.
+    # Asked while Textual is imported (one round trip; at most terminal_probe.TIMEOUT when the terminal answers
+    # nothing), and done before the app starts.
     asking = threading.Thread(target=_ask_terminal_for_graphics, name="newsreader-graphics", daemon=True)
     if config.images != "off":  # halfcell too: the import asks, and must not once Textual reads the terminal
         asking.start()

@@ -675,6 +675,8 @@ def run_tui(args: argparse.Namespace) -> int:
     unknown = commands.unknown_ids(config.keys)  # issue #16: [keys] names bindings by id
     if unknown:
         gc.enable()
+        if asking.is_alive():  # the terminal's mode is restored before the error is printed
+            asking.join(timeout=2)
         first_page.exception()  # the read started above ends before its store is closed
         store.close()
         where = Path(args.config) if args.config else config_path()
@@ -683,8 +685,6 @@ def run_tui(args: argparse.Namespace) -> int:
         raise CliError(
             f"bad config file: {where} [keys]: unknown binding id {unknown[0]!r} ({hint}the README's Keys lists them)"
         )
-    if asking.is_alive():
-        asking.join(timeout=2)
     try:
         app = NewsReaderApp(
             store,
@@ -697,6 +697,8 @@ def run_tui(args: argparse.Namespace) -> int:
         )
         if not args.demo:
             app.sync_account = _account(args)  # sync (issue #18): the account line and the periodic sync
+        if asking.is_alive():  # the terminal's answers are read before Textual reads the terminal
+            asking.join(timeout=2)
         app.run()
     finally:
         store.close()

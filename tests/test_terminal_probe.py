@@ -63,11 +63,13 @@ def pty_pair() -> Iterator[tuple[int, int]]:
 def ask(pty_pair: tuple[int, int], reply: bytes | None, timeout: float = terminal_probe.TIMEOUT) -> Answers:
     master, slave = pty_pair
     before = termios.tcgetattr(slave)
+    modes: list[int] = []
     terminal = PlayedTerminal(master, reply)
     try:
-        answers = probe(slave, slave, timeout=timeout)
+        answers = probe(slave, slave, timeout=timeout, meanwhile=lambda: modes.append(termios.tcgetattr(slave)[3]))
     finally:
         terminal.close()
+    assert len(modes) == 1 and not modes[0] & (termios.ECHO | termios.ICANON)  # answers are neither shown nor held
     assert termios.tcgetattr(slave) == before  # the terminal's mode is as it was
     assert terminal.received == QUERY  # everything asked at once, and nothing else written
     return answers
@@ -225,3 +227,21 @@ def test_textual_image_uses_the_answers_and_asks_nothing(
 
     assert sixel.query_terminal_support.__module__ == "textual_image.renderable.sixel"
     assert tgp.query_terminal_support.__module__ == "textual_image.renderable.tgp"
+
+
+def test_the_reader_asks_its_own_terminal_once_and_textual_image_nothing(
+    fresh_textual_image: int, pty_pair: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What cli.py runs in its thread: stdin and stdout on the pty, a terminal answering like kitty."""
+    master, slave = pty_pair
+    monkeypatch.setattr(sys, "__stdin__", SilentStdout(slave))
+    terminal = PlayedTerminal(master, KITTY)
+    try:
+        answers = terminal_probe.ask_and_use()
+    finally:
+        terminal.close()
+    import textual_image.widget as widgets
+
+    assert answers == Answers(answered=True, kitty=True, cell=(8, 17))
+    assert terminal.received == QUERY
+    assert widgets.Image is widgets.AutoImage and widgets.AutoImage._Renderable is widgets.TGPRenderable

@@ -82,9 +82,11 @@ def parse(data: bytes) -> Answers:
     return Answers(answered=da1 is not None, kitty=kitty, sixel=sixel, cell=cell, stray=stray)
 
 
-def probe(fd_in: int, fd_out: int, timeout: float = TIMEOUT) -> Answers:
+def probe(fd_in: int, fd_out: int, timeout: float = TIMEOUT, meanwhile: Callable[[], object] | None = None) -> Answers:
     """Ask the terminal on fd_out (its answers come on fd_in) everything at once; wait for DA1's reply at most
     `timeout` seconds. Answers() (nothing supported, not answered) when fd_in or fd_out is not a terminal.
+    `meanwhile` is called between asking and reading (its time counts in the timeout): the answers wait in the
+    terminal's input queue, unechoed.
 
     fd_in is put in non-canonical mode without echo while the answers are read (the answers must neither wait for
     Enter nor appear on the screen), and its mode is restored however this ends. Raises OSError or termios.error
@@ -100,8 +102,10 @@ def probe(fd_in: int, fd_out: int, timeout: float = TIMEOUT) -> Answers:
     data = b""
     try:
         termios.tcsetattr(fd_in, termios.TCSANOW, mode)
-        os.write(fd_out, QUERY)
         end = time.monotonic() + timeout
+        os.write(fd_out, QUERY)
+        if meanwhile is not None:
+            meanwhile()
         for _ in range(MAX_READS):
             left = end - time.monotonic()
             if left <= 0:
@@ -210,6 +214,12 @@ def use_answers(answers: Answers, fd_out: int | None = None) -> None:
         raise
 
 
+def _preload() -> None:
+    """What textual-image's import needs that does not ask the terminal: loaded while its answers are awaited."""
+    for name in ("PIL.Image", "textual_image._sixel", "textual_image._pixeldata", "textual_image._geometry"):
+        importlib.import_module(name)
+
+
 def _answer(value: bool) -> Callable[[], bool]:
     def query_terminal_support() -> bool:
         return value
@@ -238,7 +248,7 @@ def ask_and_use() -> Answers:
         except (OSError, ValueError):
             fd_in = -1
         if fd_in >= 0:
-            answers = probe(fd_in, out)
+            answers = probe(fd_in, out, meanwhile=_preload)
             log.info(
                 "terminal: %s, Kitty graphics %s, Sixel %s, cell %s",
                 "answered" if answers.answered else "no answer",

@@ -13,6 +13,9 @@ costs one bounded timeout. use_answers() then hands the answers to textual-image
 Bytes read that are no reply (a key pressed while the reader starts) are handed back to the terminal's input
 queue with TIOCSTI where the system allows it, in the order they came, so Textual reads them; where it does not
 (Linux 6.2+ may forbid it: dev.tty.legacy_tiocsti), they are dropped and a warning is logged with their count.
+An answer that comes after the timeout (a link slower than TIMEOUT) is not waited for: Textual reads it as input,
+as it read a late answer to textual-image's own queries before; the piece of an answer cut off by the timeout is
+handed back like a typed key.
 
 This module imports nothing of Textual; use_answers() imports textual-image (and so Textual) when called.
 """

@@ -640,30 +640,36 @@ def _ask_terminal_for_graphics() -> None:
     A terminal that answers nothing costs one bounded wait (terminal_probe.TIMEOUT)."""
     import termios
 
-    from textual_image._terminal import TerminalError
-
-    from newsreader.tui import terminal_probe
+    from newsreader.tui import terminal_probe  # the standard library only: asked first, imported after
 
     try:
-        terminal_probe.ask_and_use()
-    except (OSError, termios.error, TerminalError) as exc:  # no terminal to ask: pictures fall back to half cells
+        answers = terminal_probe.ask()
+    except (OSError, termios.error) as exc:  # no terminal to ask: pictures fall back to half cells
         logging.getLogger("newsreader.cli").warning("could not ask the terminal about graphics: %s", exc)
-        try:
-            terminal_probe.use_answers(terminal_probe.Answers())  # and textual-image must not ask either
-        except (OSError, TerminalError) as again:
-            logging.getLogger("newsreader.cli").warning("textual-image could not be loaded: %s", again)
+        answers = terminal_probe.Answers()
+    from textual_image._terminal import TerminalError
+
+    try:
+        terminal_probe.use_answers(answers)  # and textual-image asks nothing itself
+    except (OSError, TerminalError) as exc:
+        logging.getLogger("newsreader.cli").warning("textual-image could not be loaded: %s", exc)
 
 
 def run_tui(args: argparse.Namespace) -> int:
     config = _config(args)
-    store = _open_store(args)
+    # Asked first (one round trip; at most terminal_probe.TIMEOUT when the terminal answers nothing, in a thread
+    # while the store opens and Textual is imported), and done before the app starts.
+    asking = threading.Thread(target=_ask_terminal_for_graphics, name="newsreader-graphics", daemon=True)
+    if config.images != "off":  # halfcell too: the cell size is asked
+        asking.start()
+    try:
+        store = _open_store(args)
+    except BaseException:
+        if asking.is_alive():  # the terminal's mode is restored before the error is printed
+            asking.join(timeout=2)
+        raise
     offline = args.offline or args.demo
     first_page = _first_headlines(store)  # read while the UI's modules load: they take ~0.3 s
-    # Asked while Textual is imported (one round trip; at most terminal_probe.TIMEOUT when the terminal answers
-    # nothing), and done before the app starts.
-    asking = threading.Thread(target=_ask_terminal_for_graphics, name="newsreader-graphics", daemon=True)
-    if config.images != "off":  # halfcell too: the import asks, and must not once Textual reads the terminal
-        asking.start()
     # No garbage collection until the first frame is up (the app turns it back on): start-up makes ~10^5 objects
     # that all live on, and collecting them again and again cost ~30 ms of the first paint.
     gc.disable()

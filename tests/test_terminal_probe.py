@@ -237,9 +237,10 @@ def test_the_reader_asks_its_own_terminal_once_and_textual_image_nothing(
     monkeypatch.setattr(sys, "__stdin__", SilentStdout(slave))
     terminal = PlayedTerminal(master, KITTY)
     try:
-        answers = terminal_probe.ask_and_use()
+        answers = terminal_probe.ask()
     finally:
         terminal.close()
+    terminal_probe.use_answers(answers)
     import textual_image.widget as widgets
 
     assert answers == Answers(answered=True, kitty=True, cell=(8, 17))

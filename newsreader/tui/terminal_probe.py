@@ -240,24 +240,22 @@ def _stdout_fd() -> int | None:
         return None
 
 
-def ask_and_use() -> Answers:
-    """probe() on the process's own terminal (stdin/stdout), then use_answers(): what cli.py runs in a thread
-    while Textual is imported. Not a terminal: nothing is asked and textual-image is imported as it is."""
+def ask() -> Answers:
+    """probe() on the process's own terminal (stdin/stdout), textual-image's dependencies loaded while it answers:
+    what cli.py runs in a thread while Textual is imported, before use_answers(). Answers() when not a terminal."""
     stdin, out = sys.__stdin__, _stdout_fd()
-    answers = Answers()
-    if stdin is not None and out is not None:
-        try:
-            fd_in = stdin.fileno()
-        except (OSError, ValueError):
-            fd_in = -1
-        if fd_in >= 0:
-            answers = probe(fd_in, out, meanwhile=_preload)
-            log.info(
-                "terminal: %s, Kitty graphics %s, Sixel %s, cell %s",
-                "answered" if answers.answered else "no answer",
-                answers.kitty,
-                answers.sixel,
-                answers.cell,
-            )
-    use_answers(answers, out)
+    if stdin is None or out is None:
+        return Answers()
+    try:
+        fd_in = stdin.fileno()
+    except (OSError, ValueError):  # closed, or not a real file
+        return Answers()
+    answers = probe(fd_in, out, meanwhile=_preload)
+    log.info(
+        "terminal: %s, Kitty graphics %s, Sixel %s, cell %s",
+        "answered" if answers.answered else "no answer",
+        answers.kitty,
+        answers.sixel,
+        answers.cell,
+    )
     return answers

@@ -639,25 +639,42 @@ def _first_headlines(store: Store) -> Future[tuple[int, list[Story]]]:
 
 
 def _ask_terminal_for_graphics() -> None:
-    """textual-image asks the terminal (Sixel? Kitty graphics? cell size?) when first imported, and it must ask
-    before Textual reads the terminal's input: so here, just before the app starts (~0.1 s unanswered)."""
+    """Ask the terminal what it can draw (Kitty graphics? Sixel? cell size?) in one round trip ending with DA1,
+    and import textual-image with those answers so that it asks nothing itself (newsreader/tui/terminal_probe.py).
+    It must be done before Textual reads the terminal's input: so here, in a thread while Textual is imported.
+    A terminal that answers nothing costs one bounded wait (terminal_probe.TIMEOUT)."""
+    import termios
+
+    from newsreader.tui import terminal_probe  # the standard library only: asked first, imported after
+
+    try:
+        answers = terminal_probe.ask()
+    except (OSError, termios.error) as exc:  # no terminal to ask: pictures fall back to half cells
+        logging.getLogger("newsreader.cli").warning("could not ask the terminal about graphics: %s", exc)
+        answers = terminal_probe.Answers()
     from textual_image._terminal import TerminalError
 
     try:
-        import textual_image.widget  # noqa: F401
-    except (OSError, TerminalError) as exc:  # no terminal to ask: pictures fall back to half cells
-        logging.getLogger("newsreader.cli").warning("could not ask the terminal about graphics: %s", exc)
+        terminal_probe.use_answers(answers)  # and textual-image asks nothing itself
+    except (OSError, TerminalError) as exc:
+        logging.getLogger("newsreader.cli").warning("textual-image could not be loaded: %s", exc)
 
 
 def run_tui(args: argparse.Namespace) -> int:
     config = _config(args)
-    store = _open_store(args)
+    # Asked first (one round trip; at most terminal_probe.TIMEOUT when the terminal answers nothing, in a thread
+    # while the store opens and Textual is imported), and done before the app starts.
+    asking = threading.Thread(target=_ask_terminal_for_graphics, name="newsreader-graphics", daemon=True)
+    if config.images != "off":  # halfcell too: the cell size is asked
+        asking.start()
+    try:
+        store = _open_store(args)
+    except BaseException:
+        if asking.is_alive():  # the terminal's mode is restored before the error is printed
+            asking.join(timeout=2)
+        raise
     offline = args.offline or args.demo
     first_page = _first_headlines(store)  # read while the UI's modules load: they take ~0.3 s
-    # Asked while Textual is imported (the terminal's answers take up to ~0.1 s), and done before the app starts.
-    asking = threading.Thread(target=_ask_terminal_for_graphics, name="newsreader-graphics", daemon=True)
-    if config.images != "off":  # halfcell too: the import asks, and must not once Textual reads the terminal
-        asking.start()
     # No garbage collection until the first frame is up (the app turns it back on): start-up makes ~10^5 objects
     # that all live on, and collecting them again and again cost ~30 ms of the first paint.
     gc.disable()
@@ -669,6 +686,8 @@ def run_tui(args: argparse.Namespace) -> int:
     unknown = commands.unknown_ids(config.keys)  # issue #16: [keys] names bindings by id
     if unknown:
         gc.enable()
+        if asking.is_alive():  # the terminal's mode is restored before the error is printed
+            asking.join(timeout=2)
         first_page.exception()  # the read started above ends before its store is closed
         store.close()
         where = Path(args.config) if args.config else config_path()
@@ -677,8 +696,6 @@ def run_tui(args: argparse.Namespace) -> int:
         raise CliError(
             f"bad config file: {where} [keys]: unknown binding id {unknown[0]!r} ({hint}the README's Keys lists them)"
         )
-    if asking.is_alive():
-        asking.join(timeout=2)
     try:
         app = NewsReaderApp(
             store,
@@ -691,6 +708,8 @@ def run_tui(args: argparse.Namespace) -> int:
         )
         if not args.demo:
             app.sync_account = _account(args)  # sync (issue #18): the account line and the periodic sync
+        if asking.is_alive():  # the terminal's answers are read before Textual reads the terminal
+            asking.join(timeout=2)
         app.run()
     finally:
         store.close()

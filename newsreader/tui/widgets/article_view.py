@@ -2,9 +2,9 @@
 related headlines (selectable).
 
 Pictures (issue #17) are drawn by textual-image: Kitty graphics or Sixel when the terminal answered so at start
-(textual_image queries it when first imported, before Textual takes the terminal: cli.py imports it then), else
-coloured half cells. Each is fetched (or read from the ImageCache offline), decoded and scaled in a thread worker;
-the pane only sizes and mounts them, and sizes them again when it is resized.
+(cli.py asks it in one round trip before Textual takes the terminal, and imports textual-image with the answers:
+tui/terminal_probe.py), else coloured half cells. Each is fetched (or read from the ImageCache offline), decoded
+and scaled in a thread worker; the pane only sizes and mounts them, and sizes them again when it is resized.
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ PICTURES_AT_ONCE = 4
 def picture_class(mode: str) -> type[Widget] | None:
     """The textual-image widget for config's `images`: None for "off".
 
-    "auto" is what textual-image found when first imported: Sixel or Kitty's graphics protocol when the
-    terminal answered that it has them, coloured half cells in any other terminal (Unicode blocks when not a
+    "auto" is what textual-image chose when first imported, from the answers terminal_probe handed it at start
+    (or, imported without them, from its own queries): Sixel or Kitty's graphics protocol when the terminal
+    answered that it has them, coloured half cells in any other terminal (Unicode blocks when not a
     terminal at all)."""
     if mode == "off":
         return None

@@ -13,22 +13,41 @@ does, and nothing else (no Kitty graphics, no ESC[16t): a common real terminal.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import json
 import os
 import pty
 import select
+import shutil
 import signal
 import statistics
 import struct
 import sys
+import tempfile
 import termios
 import time
 
 QUIET = 0.015
 DA1, DA1_REPLY = b"\x1b[c", b"\x1b[?62;22c"
 COLUMNS, LINES = 120, 36
+
+
+def reader_env() -> dict[str, str]:
+    """The reader's environment: this one's, on a 120x36 xterm, with a state directory of its own (fresh each run).
+
+    The reader restores where the last run left off (tui/state.py): with the user's own state, or the previous
+    run's, each run would start somewhere else (another list, a story open) and measure another screen."""
+    state = tempfile.mkdtemp(prefix="newsreader-bench-state-")
+    atexit.register(shutil.rmtree, state, True)
+    return {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "COLUMNS": str(COLUMNS),
+        "LINES": str(LINES),
+        "XDG_STATE_HOME": state,
+    }
 
 
 def read_until(fd: int, predicate: object, limit: float) -> tuple[bytes, float]:
@@ -88,7 +107,7 @@ def during_refresh(db: str, stories: int, presses: int) -> dict[str, object]:
     store = Store(db)
     marker = store.headlines(limit=1)[0].title[:18].encode()
     store.close()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(LINES)}
+    env = reader_env()
     pid, fd = pty.fork()
     if pid == 0:
         os.execvpe(sys.executable, [sys.executable, "-m", "newsreader", "--db", db], env)
@@ -143,7 +162,7 @@ def main() -> None:
     source_title = sys.argv[sys.argv.index("--source-title") + 1] if "--source-title" in sys.argv else ""
     presses = int(sys.argv[sys.argv.index("--presses") + 1]) if "--presses" in sys.argv else 200
     store.close()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(LINES)}
+    env = reader_env()
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:

@@ -828,54 +828,48 @@ class MainScreen(Screen[None]):
 
     # -- sources: rename, move, tag (issue #16) --------------------------------------------------------------
 
-    def _highlighted_source(self, key: str) -> Source | None:
+    def _ask_about_source(self, key: str, what: str, ask: Callable[[Source], TextInputScreen]) -> None:
+        """The highlighted source's rename, move or tag: `ask` makes the one-line dialog, `_organise` does it."""
         source = self.query_one(SourceList).current
-        if source is None:
-            self.set_status(f"Highlight a source in Sources, then press {key}.")
-        return source
-
-    def action_rename_source(self) -> None:
-        source = self._highlighted_source("c (or F2) to rename it")
         if source is None or source.id is None:
+            if source is None:
+                self.set_status(f"Highlight a source in Sources, then press {key}.")
             return
         source_id = source.id
 
-        def answered(title: str | None) -> None:
-            if title is not None:
-                self._organise(source_id, "rename", title)
+        def answered(value: str | None) -> None:
+            if value is not None:
+                self._organise(source_id, what, value)
 
+        self.app.push_screen(ask(source), answered)
+
+    def action_rename_source(self) -> None:
         help = "Enter renames (an empty title gives it its feed's title again), Esc cancels."
-        self.app.push_screen(
-            TextInputScreen(f"Rename {safe.line(source.name)}", safe.line(source.title), help), answered
+        self._ask_about_source(
+            "c (or F2) to rename it",
+            "rename",
+            lambda source: TextInputScreen(f"Rename {safe.line(source.name)}", safe.line(source.title), help),
         )
 
     def action_move_source(self) -> None:
-        source = self._highlighted_source("M to move it to a folder")
-        if source is None or source.id is None:
-            return
-        source_id = source.id
-
-        def answered(folder: str | None) -> None:
-            if folder is not None:
-                self._organise(source_id, "move", folder)
-
         help = 'A folder: "Tech/Python" nests, empty is the top level. Enter moves, Esc cancels.'
-        title = f"Move {safe.line(source.name)}"
-        self.app.push_screen(TextInputScreen(title, safe.line(source.folder), help, "Folder/Subfolder"), answered)
+        self._ask_about_source(
+            "M to move it to a folder",
+            "move",
+            lambda source: TextInputScreen(
+                f"Move {safe.line(source.name)}", safe.line(source.folder), help, "Folder/Subfolder"
+            ),
+        )
 
     def action_tag_source(self) -> None:
-        source = self._highlighted_source("T to tag it")
-        if source is None or source.id is None:
-            return
-        source_id = source.id
-
-        def answered(tags: str | None) -> None:
-            if tags is not None:
-                self._organise(source_id, "tag", tags)
-
         help = "Its tags, separated by commas (empty takes them all off). Enter saves, Esc cancels."
-        value = ", ".join(safe.line(t) for t in source.tags)
-        self.app.push_screen(TextInputScreen(f"Tag {safe.line(source.name)}", value, help, "news, daily"), answered)
+        self._ask_about_source(
+            "T to tag it",
+            "tag",
+            lambda source: TextInputScreen(
+                f"Tag {safe.line(source.name)}", ", ".join(safe.line(t) for t in source.tags), help, "news, daily"
+            ),
+        )
 
     @work(thread=True, group="organise", exit_on_error=False)
     def _organise(self, source_id: int, what: str, value: str) -> None:

@@ -11,6 +11,7 @@ from newsreader.images import ImageCache
 from newsreader.refresh import load_demo
 from newsreader.store import Store
 from newsreader.tui.app import NewsReaderApp
+from newsreader.tui.widgets.article_view import PictureBlock
 from tests.snapshot_run import SIZE, settle
 
 
@@ -20,11 +21,22 @@ def app_with_photos(tmp_path: Path, clock: Any) -> NewsReaderApp:
     return NewsReaderApp(store, Config(images="halfcell"), offline=True, clock=clock)
 
 
+async def pictures_drawn(pilot: Any) -> None:
+    """Until every picture of the story has arrived (a worker decodes them; its message may come after the
+    workers are waited for under load), a bounded number of times; then settled."""
+    for _ in range(100):
+        blocks = list(pilot.app.screen.query(PictureBlock))
+        if blocks and all(block.image is not None for block in blocks):
+            break
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
 def test_story_with_its_lead_photo_in_half_cells(snap_compare: Any, tmp_path: Path, clock: Any) -> None:
     async def open_seed(pilot: Any) -> None:
         await settle(pilot)
         await pilot.press("enter")
-        await settle(pilot)
+        await pictures_drawn(pilot)
 
     assert snap_compare(app_with_photos(tmp_path, clock), terminal_size=SIZE, run_before=open_seed)
 
@@ -33,7 +45,7 @@ def test_photo_and_caption_in_the_maximised_pane(snap_compare: Any, tmp_path: Pa
     async def open_wide(pilot: Any) -> None:
         await settle(pilot)
         await pilot.press("enter")
-        await settle(pilot)
+        await pictures_drawn(pilot)
         pilot.app.screen.maximize(pilot.app.screen.query_one("#article"))
         await settle(pilot)
 
